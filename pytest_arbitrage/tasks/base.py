@@ -1,0 +1,107 @@
+"""What a task is: data with fixed splits, a DSPy program, and a metric.
+
+A task module builds one `Task` and registers it with `@register` (see
+`pytest_arbitrage.tasks`). Everything here is plain Python: no pytest.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+import dspy
+
+
+@dataclass(frozen=True)
+class Score:
+    """One example's score. `value` is in [0, 1]; `correct` is set for 0/1 metrics.
+
+    `details` holds named sub-scores (e.g. {"em": 0.0, "f1": 0.67}) for reports;
+    it never changes `value`.
+    """
+
+    value: float
+    correct: bool | None = None
+    parse_error: bool = False
+    details: Mapping[str, float] = field(default_factory=dict, compare=False)
+
+    def passed(self, threshold: float = 1.0) -> bool:
+        """A success for optimizers: never on a parse error, never on partial credit below `threshold`."""
+        if self.parse_error:
+            return False
+        if self.correct is not None:
+            return self.correct
+        return self.value >= threshold
+
+    @classmethod
+    def binary(cls, ok: bool, *, parse_error: bool = False) -> "Score":
+        return cls(1.0 if ok else 0.0, correct=bool(ok), parse_error=parse_error)
+
+    @classmethod
+    def unparseable(cls, *, binary: bool) -> "Score":
+        return cls(0.0, correct=False if binary else None, parse_error=True)
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where a task's examples come from.
+
+    kind: "offline" (data the project writes itself, the default), "hub" (Hugging
+    Face `datasets`, falling back to offline when unreachable), or "file" (`path`
+    to a local JSONL file with the task's fields and an `example_id`).
+    """
+
+    kind: str = "offline"
+    path: Path | None = None
+
+
+@dataclass
+class Splits:
+    """Fixed train / dev / test lists of `dspy.Example` with inputs set.
+
+    Every example carries a stable, unique string `example_id` (not an input).
+    `origin` says what was actually loaded, e.g. "offline", "hub:openai/gsm8k".
+    """
+
+    train: list[dspy.Example]
+    dev: list[dspy.Example]
+    test: list[dspy.Example]
+    origin: str = "offline"
+
+
+@dataclass(frozen=True)
+class Task:
+    """A benchmark task.
+
+    name: short identifier used in cell ids (letters, digits, underscores; no "-").
+    make_program: builds a fresh, unoptimized DSPy module (baseline and optimized
+        cells of a task start from the same module).
+    load: returns the fixed splits for a data source.
+    score: scores one prediction against its gold example.
+    binary: True when every score is 0 or 1 (selects exact McNemar / Wilson).
+    pass_threshold: a score at or above this counts as a success when an optimizer
+        needs a yes/no answer (bootstrapping demos).
+    axes: extra grouping keys reports can group by, e.g. {"depth": 3}.
+    """
+
+    name: str
+    description: str
+    make_program: Callable[[], dspy.Module]
+    load: Callable[[DataSource], Splits]
+    score: Callable[[dspy.Example, dspy.Prediction], Score]
+    binary: bool = True
+    pass_threshold: float = 1.0
+    axes: Mapping[str, str | int] = field(default_factory=dict)
+
+    def dspy_metric(self, example: dspy.Example, pred: dspy.Prediction, trace=None, *_args) -> float | bool:
+        """DSPy's metric convention: a float when evaluating, a bool while bootstrapping (`trace` set)."""
+        score = self.score(example, pred)
+        return score.passed(self.pass_threshold) if trace is not None else score.value
+
+
+def stable_id(prefix: str, payload: object) -> str:
+    """A short id derived from content, stable across runs and machines."""
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    return f"{prefix}-{hashlib.sha256(blob).hexdigest()[:10]}"
