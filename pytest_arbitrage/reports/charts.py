@@ -1,0 +1,94 @@
+"""Inline charts for report.html: delta heatmaps (HTML tables) and lift bars (SVG)."""
+from __future__ import annotations
+
+from html import escape
+
+from pytest_arbitrage.reports.tables import interval_pp, pp, pval, task_label
+
+GREEN, RED, WHITE = (26, 150, 65), (215, 48, 39), (255, 255, 255)
+FULL_SCALE = 0.3  # a delta of 30pp gets the full colour
+
+
+def colour(delta: float) -> str:
+    target = GREEN if delta >= 0 else RED
+    t = min(1.0, abs(delta) / FULL_SCALE)
+    r, g, b = (round(w + (c - w) * t) for w, c in zip(WHITE, target))
+    return f"rgb({r},{g},{b})"
+
+
+def _models(rows: list[dict]) -> list[tuple[str, str]]:
+    """(model, tier), local models first, as in the study's heatmap."""
+    return sorted({(r["model"], r["tier"]) for r in rows}, key=lambda m: (m[1] != "local", m[0]))
+
+
+def heatmaps(summary: dict) -> str:
+    """One task x model table of deltas per optimizer; ★ marks significant cells."""
+    rows = summary["deltas"]
+    if not rows:
+        return "<p>(no optimized cells)</p>"
+    parts = []
+    for optimizer in sorted({r["optimizer"] for r in rows}):
+        parts.append(_heatmap(optimizer, [r for r in rows if r["optimizer"] == optimizer]))
+    note = "★ = significant after correction; hover a cell for its interval and p-values."
+    return "".join(parts) + f'<p class="note">{note}</p>'
+
+
+def _heatmap(optimizer: str, rows: list[dict]) -> str:
+    models = _models(rows)
+    tasks = sorted({task_label(r) for r in rows})
+    lookup = {(task_label(r), r["model"]): r for r in rows}
+    head = "".join(f"<th>{escape(m)}<br><small>{escape(t)}</small></th>" for m, t in models)
+    body = "".join(
+        f"<tr><th>{escape(task)}</th>"
+        + "".join(_heat_cell(lookup.get((task, m))) for m, _ in models) + "</tr>"
+        for task in tasks
+    )
+    return (f'<h3>{escape(optimizer)}</h3><table class="heatmap" '
+            f'data-optimizer="{escape(optimizer)}"><thead><tr><th>task</th>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+
+def _heat_cell(row: dict | None) -> str:
+    if row is None or row["delta"] is None:
+        return '<td class="delta empty">—</td>'
+    title = (f"n={row['n_paired']} delta {pp(row['delta'])} CI {interval_pp(row['ci_low'], row['ci_high'])}"
+             f" p={pval(row['p'])} p_adj={pval(row['p_adj'])}")
+    sig = " sig" if row["significant"] else ""
+    mark = "★" if row["significant"] else ""
+    return (f'<td class="delta{sig}" style="background:{colour(row["delta"])}" '
+            f'title="{escape(title)}">{row["delta"] * 100:+.1f}{mark}</td>')
+
+
+def lift_charts(summary: dict) -> str:
+    """Horizontal bars of the average delta per model, one SVG per optimizer."""
+    lift = summary["lift_by_model"]
+    if not lift:
+        return "<p>(no optimized cells)</p>"
+    return "".join(_lift_svg(opt, [r for r in lift if r["optimizer"] == opt])
+                   for opt in sorted({r["optimizer"] for r in lift}))
+
+
+def _lift_svg(optimizer: str, rows: list[dict]) -> str:
+    label_w, bar_w, row_h, text_w = 200, 360, 24, 150
+    scale = max([abs(r["avg_delta"]) for r in rows] + [0.05])
+    zero = label_w + bar_w / 2
+    bars = []
+    for i, r in enumerate(rows):
+        y = 8 + i * row_h
+        length = abs(r["avg_delta"]) / scale * bar_w / 2
+        x = zero if r["avg_delta"] >= 0 else zero - length
+        fill = colour(max(-1.0, min(1.0, r["avg_delta"] / scale * FULL_SCALE)))
+        bars.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(r["model"])}</text>'
+            f'<rect class="bar" x="{x:.1f}" y="{y}" width="{max(length, 1):.1f}" height="18" '
+            f'fill="{fill}" stroke="#555"><title>{escape(r["model"])}: '
+            f'{pp(r["avg_delta"])}</title></rect>'
+            f'<text x="{label_w + bar_w + 8}" y="{y + 15}">{pp(r["avg_delta"])} '
+            f'({r["improved_significant"]}/{r["n_tasks"]} ★)</text>'
+        )
+    height = 16 + len(rows) * row_h
+    width = label_w + bar_w + text_w
+    return (f'<h3>{escape(optimizer)}</h3><svg class="lift-chart" data-optimizer="{escape(optimizer)}" '
+            f'xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">'
+            f'<line x1="{zero}" y1="0" x2="{zero}" y2="{height}" stroke="#333"/>'
+            f'{"".join(bars)}</svg>')

@@ -1,0 +1,73 @@
+"""report.html: one self-contained file (inline CSS, SVG and a small script; no network)."""
+from __future__ import annotations
+
+from html import escape
+
+from pytest_arbitrage.reports.charts import heatmaps, lift_charts
+from pytest_arbitrage.reports.tables import Table, all_tables
+
+CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f;max-width:1400px}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5rem 0}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;white-space:nowrap}
+th{background:#f4f4f6;cursor:pointer}
+table.heatmap td.delta{text-align:center;min-width:4.5rem;font-variant-numeric:tabular-nums}
+td.empty{color:#999;background:#f8f8f8}
+.note,.methods{color:#555;font-size:.9em}
+svg.lift-chart text{font:12px system-ui,sans-serif}
+"""
+
+SCRIPT = """
+document.querySelectorAll("table.data th").forEach(function (th, i) {
+  th.addEventListener("click", function () {
+    var tbody = th.closest("table").tBodies[0];
+    var rows = Array.prototype.slice.call(tbody.rows);
+    var asc = th.dataset.asc !== "1";
+    th.dataset.asc = asc ? "1" : "0";
+    rows.sort(function (a, b) {
+      var x = a.cells[th.cellIndex].textContent, y = b.cells[th.cellIndex].textContent;
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+      return asc ? c : -c;
+    });
+    rows.forEach(function (r) { tbody.appendChild(r); });
+  });
+});
+"""
+
+
+def html_table(table: Table) -> str:
+    if not table.rows:
+        return "<p>(none)</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in table.rows
+    )
+    return f'<table class="data" id="table-{escape(table.key)}"><thead><tr>{head}</tr></thead>' \
+           f"<tbody>{body}</tbody></table>"
+
+
+def _section(table: Table) -> str:
+    note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
+    extra = "".join(f"<li>{escape(x)}</li>" for x in table.extra)
+    extra = f'<ul class="note">{extra}</ul>' if extra else ""
+    return f"<section><h2>{escape(table.title)}</h2>{html_table(table)}{note}{extra}</section>"
+
+
+def render_html(summary: dict) -> str:
+    meta = summary.get("meta") or {}
+    run = escape(str(meta.get("run_id", "")))
+    methods = "".join(f"<li>{escape(t)}</li>" for t in summary["methods"].values())
+    body = [
+        f"<h1>pytest-arbitrage report {run}</h1>",
+        f'<section id="heatmaps"><h2>Optimization delta heatmap</h2>{heatmaps(summary)}</section>',
+        f'<section id="lift"><h2>Optimization lift by model</h2>{lift_charts(summary)}</section>',
+    ] + [_section(t) for t in all_tables(summary)] + [
+        f'<section><h2>Methods</h2><ul class="methods">{methods}</ul></section>'
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>pytest-arbitrage {run}</title><style>{CSS}</style></head>"
+        f"<body>{''.join(body)}<script>{SCRIPT}</script></body></html>\n"
+    )

@@ -1,0 +1,37 @@
+"""Options of the statistics layer, shared by the plugin and the CLI."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pytest_arbitrage.stats.multiple import CORRECTIONS
+
+
+@dataclass
+class StatsOptions:
+    alpha: float = 0.05
+    correction: str = "holm"
+    baseline_records: list[dict] | None = None  # a saved run to compare with, example by example
+    prices: dict | None = None  # from pricing.load_prices; None means the built-in table
+    baseline_run: str | None = None  # label of the saved run, shown in reports
+    seed: int = 0
+    confidence: float = 0.95
+    power: float = 0.8
+    n_permutations: int = 10_000
+    n_bootstrap: int = 2000
+
+    def __post_init__(self) -> None:
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"alpha must be between 0 and 1, got {self.alpha!r}")
+        if self.correction not in CORRECTIONS:
+            raise ValueError(
+                f"unknown correction {self.correction!r}; choose one of {', '.join(CORRECTIONS)}"
+            )
+
+    def public(self) -> dict:
+        """The options as stored in summary.json (no records, no price table)."""
+        return {
+            "alpha": self.alpha, "correction": self.correction, "seed": self.seed,
+            "confidence": self.confidence, "power": self.power,
+            "n_permutations": self.n_permutations, "n_bootstrap": self.n_bootstrap,
+            "baseline_run": self.baseline_run,
+        }

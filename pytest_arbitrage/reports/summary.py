@@ -1,0 +1,63 @@
+"""Aggregate records and cell infos into the JSON-serialisable run summary."""
+from __future__ import annotations
+
+from pytest_arbitrage.pricing import load_prices
+from pytest_arbitrage.reports.arbitrage import arbitrage_rows
+from pytest_arbitrage.reports.cells import cell_entry, group_cells
+from pytest_arbitrage.reports.deltas import by_axis, delta_rows, lift_by_model
+from pytest_arbitrage.reports.inversions import inversion_rows
+from pytest_arbitrage.reports.options import StatsOptions
+from pytest_arbitrage.reports.regressions import comparison_rows
+
+SCHEMA = "pytest-arbitrage/summary/1"
+
+
+def methods_text(options: StatsOptions) -> dict[str, str]:
+    """How every number was computed, for the report footers."""
+    conf = f"{options.confidence:.0%}"
+    return {
+        "units": "Scores, means and deltas are fractions of 1 in summary.json; reports show "
+                 "means in % and deltas in percentage points (pp).",
+        "cell_interval": f"{conf} interval of a cell mean: Wilson score for 0/1 scores, seeded "
+                         f"BCa bootstrap ({options.n_bootstrap} resamples) otherwise.",
+        "pairing": "Comparisons pair examples by example_id; only examples scored in both "
+                   "cells are used, and the paired count n is shown.",
+        "test": "0/1 scores: exact McNemar test (binomial test on discordant pairs). Other "
+                "scores: two-sided sign-flip permutation test on paired differences (exact "
+                f"up to 16 non-zero differences, else {options.n_permutations} seeded "
+                "Monte Carlo sign flips).",
+        "delta_interval": f"{conf} interval of a delta: Newcombe's paired-proportion interval "
+                          "(method 10) for 0/1 scores, seeded BCa bootstrap of the paired "
+                          "differences otherwise.",
+        "correction": f"p-values adjusted with {options.correction} within each report's family "
+                      f"(deltas, inversions, scoreboard, run comparison); significant means "
+                      f"adjusted p < alpha = {options.alpha}.",
+        "mde": f"MDE: smallest |delta| a two-sided paired test at alpha = {options.alpha} "
+               f"(uncorrected) detects with {options.power:.0%} power at the paired n, from "
+               "the observed spread of paired differences (normal approximation).",
+        "selection": "The scoreboard picks the best local and api cells on the same test "
+                     "examples it then compares, so its deltas lean optimistic for the "
+                     "local side.",
+    }
+
+
+def build_summary(
+    records: list[dict], cells: list[dict], *, meta: dict, options: StatsOptions
+) -> dict:
+    """Everything the reports show, as plain JSON types."""
+    prices = options.prices if options.prices is not None else load_prices(None)
+    grouped = group_cells(records, cells)
+    entries = [
+        cell_entry(cell, prices=prices, confidence=options.confidence, seed=options.seed,
+                   n_bootstrap=options.n_bootstrap)
+        for cell in grouped.values()
+    ]
+    deltas = delta_rows(grouped, options)
+    return {
+        "schema": SCHEMA, "meta": meta, "options": options.public(),
+        "methods": methods_text(options), "cells": entries,
+        "deltas": deltas, "lift_by_model": lift_by_model(deltas), "by_axis": by_axis(deltas),
+        "inversions": inversion_rows(grouped, options),
+        "arbitrage": arbitrage_rows(grouped, {e["id"]: e for e in entries}, options),
+        "comparison": comparison_rows(grouped, options),
+    }

@@ -1,0 +1,183 @@
+"""Summary -> titled tables of display strings, shared by every renderer.
+
+Means are shown in %, deltas and intervals in percentage points (pp).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pytest_arbitrage.reports.regressions import find_regressions
+
+MISSING = "—"
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    note: str = ""
+    extra: list[str] = field(default_factory=list)  # lines shown under the table
+
+
+def pct(value: float | None) -> str:
+    return MISSING if value is None else f"{value * 100:.1f}%"
+
+
+def pp(value: float | None) -> str:
+    return MISSING if value is None else f"{value * 100:+.1f}pp"
+
+
+def interval_pp(low: float | None, high: float | None) -> str:
+    return MISSING if low is None or high is None else f"[{low * 100:+.1f}, {high * 100:+.1f}]"
+
+
+def interval_pct(low: float | None, high: float | None) -> str:
+    return MISSING if low is None or high is None else f"[{low * 100:.1f}, {high * 100:.1f}]"
+
+
+def pval(value: float | None) -> str:
+    if value is None:
+        return MISSING
+    return "<0.0001" if value < 1e-4 else f"{value:.4f}"
+
+
+def usd(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:,.4f}"
+
+
+def star(row: dict) -> str:
+    return "★" if row.get("significant") else ""
+
+
+def axes_label(axes: dict) -> str:
+    return ",".join(f"{k}={v}" for k, v in axes.items())
+
+
+def task_label(row: dict) -> str:
+    extra = axes_label(row.get("axes") or {})
+    return f"{row['task']} [{extra}]" if extra else row["task"]
+
+
+def cell_table(summary: dict) -> Table:
+    headers = ["cell", "tier", "status", "n", "mean", "95% CI", "parse err", "errors",
+               "latency ms", "tokens in/out", "cost", "$/1k ex", "no-op"]
+    rows = [[
+        c["id"], c["tier"], c["status"] or MISSING, str(c["n"]), pct(c["mean"]),
+        interval_pct(c["ci_low"], c["ci_high"]), pct(c["parse_error_rate"]), pct(c["error_rate"]),
+        MISSING if c["mean_latency_ms"] is None else f"{c['mean_latency_ms']:.0f}",
+        f"{c['input_tokens']}/{c['output_tokens']}", usd(c["cost_usd"]), usd(c["cost_per_1k"]),
+        {True: "yes", False: "no", None: MISSING}[c["noop"]],
+    ] for c in summary["cells"]]
+    reasons = [f"{c['id']}: {c['status']} — {c['reason']}" for c in summary["cells"] if c["reason"]]
+    return Table("cells", "Cells", headers, rows, extra=reasons)
+
+
+def delta_table(summary: dict) -> Table:
+    headers = ["task", "model", "optimizer", "n", "baseline", "optimized", "delta", "95% CI",
+               "p", "p adj", "sig", "MDE"]
+    rows = [[
+        task_label(r), r["model"], r["optimizer"] + (" (no-op)" if r["noop"] else ""),
+        str(r["n_paired"]), pct(r["baseline"]), pct(r["optimized"]), pp(r["delta"]),
+        interval_pp(r["ci_low"], r["ci_high"]), pval(r["p"]), pval(r.get("p_adj")),
+        star(r) or ("" if r["p"] is not None else (r["note"] or "")), pp(r["mde"]).lstrip("+"),
+    ] for r in summary["deltas"]]
+    return Table("deltas", "Optimization delta (optimized − baseline, paired)", headers, rows,
+                 note=_family_note(summary["deltas"], summary))
+
+
+def lift_table(summary: dict) -> Table:
+    headers = ["model", "tier", "optimizer", "avg baseline", "avg optimized", "avg delta",
+               "improved (sig)", "improved (raw)", "worse (sig)"]
+    rows = [[
+        r["model"], r["tier"], r["optimizer"], pct(r["avg_baseline"]), pct(r["avg_optimized"]),
+        pp(r["avg_delta"]), f"{r['improved_significant']}/{r['n_tasks']}",
+        f"{r['improved_raw']}/{r['n_tasks']}", f"{r['worse_significant']}/{r['n_tasks']}",
+    ] for r in summary["lift_by_model"]]
+    return Table("lift", "Optimization lift by model", headers, rows,
+                 note="Significant counts use the corrected delta family above.")
+
+
+def inversion_tables(summary: dict) -> list[Table]:
+    inv = summary["inversions"]
+    headers = ["task", "kind", "local", "local score", "api", "api score", "delta", "95% CI",
+               "swing from baseline", "n", "p adj"]
+    note = (f"{len(inv['claimed'])} significant of {inv['tested']} local-vs-api pairs tested "
+            f"({summary['options']['correction']} over {inv['family_size']}).")
+    return [
+        Table("inversions", "Rank inversions (local significantly beats api)", headers,
+              [_inversion_row(r) for r in inv["claimed"]], note=note),
+        Table("inversions_nd", "Local ahead but not distinguishable", headers,
+              [_inversion_row(r) for r in inv["not_distinguishable"]]),
+    ]
+
+
+def _inversion_row(r: dict) -> list[str]:
+    swing = MISSING if r["swing"] is None else f"{pp(r['swing'])} (gap was {pp(r['baseline_gap'])})"
+    return [task_label(r), r["kind"], f"{r['local_model']} ({r['local_optimizer']})",
+            pct(r["local"]), f"{r['api_model']} ({r['api_optimizer']})", pct(r["api"]),
+            pp(r["delta"]), interval_pp(r["ci_low"], r["ci_high"]), swing, str(r["n_paired"]),
+            pval(r["p_adj"])]
+
+
+def arbitrage_table(summary: dict) -> Table:
+    headers = ["task", "best api baseline", "$/1k ex", "best local optimized", "$/1k ex",
+               "delta", "95% CI", "n", "p adj", "verdict"]
+    rows = [[
+        task_label(r), f"{r['api_model'] or MISSING}: {pct(r['api'])}", usd(r["api_cost_per_1k"]),
+        f"{r['local_model'] or MISSING} ({r['local_optimizer'] or MISSING}): {pct(r['local'])}",
+        usd(r["local_cost_per_1k"]), pp(r["delta"]), interval_pp(r["ci_low"], r["ci_high"]),
+        str(r["n_paired"]), pval(r["p_adj"]), r["verdict"],
+    ] for r in summary["arbitrage"]]
+    return Table("arbitrage", "Arbitrage scoreboard (local − api)", headers, rows,
+                 note=_family_note(summary["arbitrage"], summary))
+
+
+def comparison_table(summary: dict) -> Table | None:
+    comp = summary.get("comparison")
+    if comp is None:
+        return None
+    headers = ["cell", "n", "saved", "this run", "delta", "95% CI", "p", "p adj", "MDE", "result"]
+    rows = [[
+        r["new_id"], str(r["n_paired"]), pct(r["old"]), pct(r["new"]), pp(r["delta"]),
+        interval_pp(r["ci_low"], r["ci_high"]), pval(r["p"]), pval(r["p_adj"]),
+        pp(r["mde"]).lstrip("+"), _comparison_result(r),
+    ] for r in comp["rows"]]
+    extra = [r["message"] for r in find_regressions(summary)]
+    extra += [f"only in saved run: {cid}" for cid in comp["only_in_saved_run"]]
+    extra += [f"only in this run: {cid}" for cid in comp["only_in_this_run"]]
+    title = f"This run vs {comp['against'] or 'saved run'} (paired, this − saved)"
+    return Table("comparison", title, headers, rows, note=_family_note(comp["rows"], summary),
+                 extra=extra)
+
+
+def _comparison_result(r: dict) -> str:
+    if r["p"] is None:
+        return r["note"] or MISSING
+    if r["regression"]:
+        return "REGRESSION"
+    return "improved" if r["significant"] else "not distinguishable"
+
+
+def axis_tables(summary: dict) -> list[Table]:
+    headers = ["value", "model", "optimizer", "tasks", "avg baseline", "avg optimized",
+               "avg delta", "improved (sig)"]
+    return [Table(f"axis_{name}", f"Delta by {name}", headers, [[
+        r["value"], r["model"], r["optimizer"], str(r["n_tasks"]), pct(r["avg_baseline"]),
+        pct(r["avg_optimized"]), pp(r["avg_delta"]), f"{r['improved_significant']}/{r['n_tasks']}",
+    ] for r in rows]) for name, rows in summary.get("by_axis", {}).items()]
+
+
+def _family_note(rows: list[dict], summary: dict) -> str:
+    options = summary["options"]
+    tested = sum(r.get("p") is not None for r in rows)
+    return (f"★ = significant after {options['correction']} correction over {tested} "
+            f"comparisons at alpha = {options['alpha']}.")
+
+
+def all_tables(summary: dict) -> list[Table]:
+    tables = [cell_table(summary), delta_table(summary), lift_table(summary)]
+    tables += inversion_tables(summary) + [arbitrage_table(summary)] + axis_tables(summary)
+    comparison = comparison_table(summary)
+    return tables + ([comparison] if comparison else [])

@@ -1,0 +1,27 @@
+"""Terminal tables for the end of a pytest session or the CLI."""
+from __future__ import annotations
+
+from pytest_arbitrage.reports.markdown import render_table
+from pytest_arbitrage.reports.tables import (
+    Table, arbitrage_table, cell_table, comparison_table, delta_table, inversion_tables,
+    lift_table,
+)
+
+
+def _section(table: Table) -> str:
+    return f"{table.title}\n{render_table(table, 'simple')}"
+
+
+def render_terminal(summary: dict) -> str:
+    """Cells, deltas, lift, inversions claimed, scoreboard and the saved-run comparison."""
+    tables = [cell_table(summary), delta_table(summary), lift_table(summary),
+              inversion_tables(summary)[0], arbitrage_table(summary)]
+    comparison = comparison_table(summary)
+    tables += [comparison] if comparison else []
+    return "\n\n".join(_section(t) for t in tables if t.rows or t.key == "cells") + "\n"
+
+
+def render_comparison(summary: dict) -> str:
+    """Only the saved-run comparison (for `python -m pytest_arbitrage compare`)."""
+    table = comparison_table(summary)
+    return _section(table) + "\n" if table else "no saved run to compare with\n"
