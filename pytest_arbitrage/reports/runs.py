@@ -20,8 +20,9 @@ def resolve_run(spec: str | Path, report_dir: Path = Path("reports")) -> Path:
     if path.is_file() and path.name == LATEST:
         path = path.parent / path.read_text(encoding="utf-8").strip()
     if not (path / RESULTS_FILE).is_file():
+        shown = f"{spec!s} ({path})" if str(spec) != str(path) else str(path)
         raise RunNotFound(
-            f"{spec!s}: {path} is not a run folder; it must be a folder containing "
+            f"{shown} is not a run folder: it must be a folder containing "
             f"{RESULTS_FILE}, or `{LATEST}` under the report directory ({report_dir})"
         )
     return path.resolve()

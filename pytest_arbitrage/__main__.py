@@ -1,0 +1,5 @@
+import sys
+
+from pytest_arbitrage.cli import main
+
+sys.exit(main())
