@@ -1,0 +1,113 @@
+"""Markdown, terminal and HTML renderings of a summary, and the files a run gets."""
+import json
+import shutil
+from html.parser import HTMLParser
+
+import pytest
+
+from pytest_arbitrage.reports import (
+    StatsOptions, build_summary, render_terminal, write_run_reports,
+)
+from pytest_arbitrage.reports.html import render_html
+from pytest_arbitrage.reports.markdown import render_markdown
+from pytest_arbitrage.reports.synthetic import synthetic_run
+
+LOCAL = "llamacpp/smollm2-135m"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def lifted(task, model, optimizer):
+    return 0.85 if model == LOCAL and optimizer != "none" else (0.3 if model == LOCAL else 0.6)
+
+
+@pytest.fixture(scope="module")
+def summary():
+    records, cells = synthetic_run(lifted, n=80, optimizers=("none", "bootstrap", "mipro"),
+                                   continuous=("qa",))
+    old = [dict(r, score=1.0, correct=True) for r in records]
+    return build_summary(records, cells, meta={"run_id": "run-<1>"},
+                         options=StatsOptions(baseline_records=old, baseline_run="old"))
+
+
+def test_markdown_has_every_section_and_the_methods(summary):
+    text = render_markdown(summary)
+    for title in ("## Cells", "## Optimization delta", "## Optimization lift by model",
+                  "## Rank inversions", "## Arbitrage scoreboard", "## This run vs old",
+                  "## Methods"):
+        assert title in text
+    assert "| math " in text and "★" in text and "McNemar" in text
+    assert text.count("significantly worse than old") == 12  # every cell dropped from 100%
+
+
+def test_terminal_shows_the_key_tables(summary):
+    text = render_terminal(summary)
+    assert "Optimization delta" in text and "Arbitrage scoreboard" in text
+    assert "significantly better" in text and "REGRESSION" in text
+    first = summary["deltas"][0]
+    assert f"{first['delta'] * 100:+.1f}pp" in text
+
+
+def test_write_run_reports_writes_three_files(tmp_path, summary):
+    write_run_reports(tmp_path, summary)
+    assert json.loads((tmp_path / "summary.json").read_text()) == json.loads(
+        json.dumps(summary))
+    assert (tmp_path / "report.md").read_text().startswith("# pytest-arbitrage report run-<1>")
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+class TagCounter(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.stack, self.external = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs.get("class", "")))
+        if tag in ("script", "link", "img") and (attrs.get("src") or attrs.get("href")):
+            self.external.append(tag)
+
+
+def test_html_is_self_contained_and_escapes_text(summary):
+    html = render_html(summary)
+    parser = TagCounter()
+    parser.feed(html)
+    assert parser.external == [] and "http://" not in html.replace("http://www.w3.org", "")
+    assert "run-&lt;1&gt;" in html and "run-<1>" not in html
+    heatmaps = [t for t in parser.tags if t == ("table", "heatmap")]
+    assert len(heatmaps) == 2  # bootstrap and mipro
+    assert sum(1 for t in parser.tags if t == ("svg", "lift-chart")) == 2
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    if CHROMIUM is None:
+        pytest.skip("chromium not installed (apt-get install -y chromium)")
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield browser
+        browser.close()
+
+
+def test_html_renders_in_headless_chromium_without_errors(tmp_path, summary, browser):
+    write_run_reports(tmp_path, summary)
+    page = browser.new_page()
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto((tmp_path / "report.html").as_uri())
+    page.wait_for_load_state("load")
+    significant = sum(r["significant"] for r in summary["deltas"])
+    assert page.locator("table.heatmap td.delta.sig").count() == significant > 0
+    assert page.locator("svg.lift-chart rect.bar").count() == len(summary["lift_by_model"])
+    box = page.locator("svg.lift-chart").first.bounding_box()
+    assert box["width"] > 300 and box["height"] > 20
+    first_cell = page.locator("#table-cells tbody tr td").first
+    before = first_cell.inner_text()
+    page.locator("#table-cells th").first.click()
+    page.locator("#table-cells th").first.click()  # second click sorts descending
+    assert first_cell.inner_text() != before
+    assert errors == []
+    page.close()
