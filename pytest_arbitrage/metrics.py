@@ -6,6 +6,7 @@ Each scorer returns a `Score`; a reader that finds nothing gives a parse error.
 """
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections import Counter
@@ -73,6 +74,11 @@ def _to_float(token: str) -> float:
     return float(token.replace("$", "").replace(",", "").replace(" ", ""))
 
 
+def format_number(value: float) -> str:
+    """18.0 -> "18", 2.5 -> "2.5" (no exponent)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def numbers_equal(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(b))
 
@@ -90,8 +96,7 @@ def numeric_score(text: str, gold: float | str) -> Score:
 
 
 def _label_pattern(label: str) -> str:
-    parts = [re.escape(p) for p in re.split(r"[_\s-]+", label) if p]
-    return r"[\s_-]?".join(parts)
+    return r"[\s_-]?".join(re.findall(r"[a-z0-9]+", label, re.I))
 
 
 def first_label(text: str, labels: Iterable[str], aliases: Mapping[str, str] | None = None) -> str | None:
@@ -99,16 +104,21 @@ def first_label(text: str, labels: Iterable[str], aliases: Mapping[str, str] | N
     "doom_loop"). `aliases` maps extra words to labels. The longest label wins a tie."""
     names = {label: label for label in labels}
     names.update(aliases or {})
-    ordered = sorted(names, key=len, reverse=True)
-    pattern = re.compile(r"(?<![a-z0-9])(" + "|".join(_label_pattern(n) for n in ordered) + r")(?![a-z0-9])", re.I)
+    pattern, canonical = _label_matcher(tuple(sorted(names.items())))
     match = pattern.search(str(text or ""))
-    if not match:
-        return None
-    said = re.sub(r"[\s_-]+", "", match.group(1).lower())
-    for name in ordered:
-        if re.sub(r"[\s_-]+", "", name.lower()) == said:
-            return names[name]
-    return None
+    return canonical.get(_squash(match.group(1))) if match else None
+
+
+def _squash(word: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", word.lower())
+
+
+@functools.lru_cache(maxsize=64)
+def _label_matcher(names: tuple[tuple[str, str], ...]) -> tuple[re.Pattern, dict[str, str]]:
+    ordered = sorted((n for n, _ in names), key=len, reverse=True)
+    alternatives = "|".join(_label_pattern(n) for n in ordered)
+    pattern = re.compile(r"(?<![a-z0-9])(" + alternatives + r")(?![a-z0-9])", re.I)
+    return pattern, {_squash(n): label for n, label in names}
 
 
 def label_score(text: str, gold: str, labels: Iterable[str], aliases: Mapping[str, str] | None = None) -> Score:

@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import dspy
 
-from pytest_arbitrage.tasks.base import DataSource, Splits, stable_id
+from pytest_arbitrage.metrics import yes_no_score
+from pytest_arbitrage.tasks.base import DataSource, Score, Splits, stable_id
 
 SEED = 0
 Record = dict[str, Any]
@@ -165,8 +166,11 @@ def _load_hub(spec: DataSpec, hub: HubSpec) -> Splits:
     return Splits(train=train, dev=dev, test=test, origin=origin)
 
 
-def _convert_rows(spec: DataSpec, hub: HubSpec, rows: Iterable[Mapping[str, Any]]) -> list[dspy.Example]:
-    return to_examples(spec, (r for r in map(hub.convert, rows) if r is not None))
+def _convert_rows(spec: DataSpec, hub: HubSpec, rows: Any) -> list[dspy.Example]:
+    """Rows of one split; each ClassLabel column `c` also gets its label name as `c_name`."""
+    names = {k: f for k, f in getattr(rows, "features", {}).items() if hasattr(f, "int2str")}
+    named = ({**row, **{f"{k}_name": f.int2str(row[k]) for k, f in names.items()}} for row in rows)
+    return to_examples(spec, (r for r in map(hub.convert, named) if r is not None))
 
 
 def file_splits(spec: DataSpec, path: Path | str | None) -> Splits:
@@ -199,6 +203,25 @@ def field_text(pred: Any, name: str) -> str:
     """A prediction's output field as text ("" when absent)."""
     value = getattr(pred, name, None) if not isinstance(pred, Mapping) else pred.get(name)
     return "" if value is None else str(value)
+
+
+def answer_text(pred: Any, name: str) -> str:
+    """The answer field, or the reasoning when a model put everything there and left it empty."""
+    return field_text(pred, name).strip() or field_text(pred, "reasoning")
+
+
+def gold_bool(value: Any) -> bool:
+    """Gold yes/no labels may be stored as bools or as "yes"/"no"/"true"/"false" text."""
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("yes", "true", "1")
+
+
+def yes_no_scorer(name: str) -> Callable[[dspy.Example, Any], Score]:
+    """Accuracy of the first yes/no word of output field `name` against the gold field of that name."""
+
+    def score(example: dspy.Example, pred: Any) -> Score:
+        return yes_no_score(answer_text(pred, name), gold_bool(example[name]))
+
+    return score
 
 
 def unique(records: Iterable[Record], key: str) -> list[Record]:
