@@ -1,0 +1,115 @@
+"""Compile a task's program with one of DSPy's optimizers.
+
+Compile on train, select on dev; the test split never reaches this module. The
+settings of each optimizer are fixed here (and part of the program cache key),
+so two runs with the same seed compile the same program.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Callable
+
+import dspy
+
+from pytest_arbitrage.tasks import Task
+
+# One place for every optimizer's budget; small, because the default models are tiny and local.
+OPTIMIZER_SETTINGS: dict[str, dict] = {
+    "none": {},
+    "labeled": {"k": 4},
+    "bootstrap": {"max_bootstrapped_demos": 3, "max_labeled_demos": 3, "max_rounds": 1},
+    "bootstrap_rs": {"max_bootstrapped_demos": 3, "max_labeled_demos": 3, "num_candidate_programs": 4},
+    "mipro": {"num_candidates": 3, "num_trials": 6, "max_bootstrapped_demos": 3, "max_labeled_demos": 3,
+              "minibatch": False},
+    "gepa": {"max_metric_calls": 120, "reflection_minibatch_size": 3},
+}
+
+
+@dataclass(frozen=True)
+class CompileJob:
+    task: Task
+    optimizer: str
+    student_lm: dspy.LM
+    teacher_lm: dspy.LM
+    trainset: list[dspy.Example]
+    devset: list[dspy.Example]
+    seed: int
+    threads: int = 1
+
+
+def compile_program(job: CompileJob) -> dspy.Module:
+    """A fresh program of the task, compiled by `job.optimizer` (`none`: returned as is)."""
+    student = job.task.make_program()
+    if job.optimizer == "none":
+        return student
+    random.seed(job.seed)  # some optimizers draw from the global generator
+    with dspy.context(lm=job.student_lm):
+        return _COMPILERS[job.optimizer](job, student, OPTIMIZER_SETTINGS[job.optimizer])
+
+
+def is_noop(compiled: dspy.Module, baseline: dspy.Module) -> bool:
+    """True when compiling changed nothing: same instructions, no demos added."""
+    return compiled.dump_state() == baseline.dump_state()
+
+
+def pass_metric(task: Task) -> Callable:
+    """The task's score as a DSPy metric: a float when evaluating, pass/fail when bootstrapping."""
+
+    def metric(example, prediction, trace=None, *_args, **_kwargs):
+        value = task.score(example, prediction).value
+        return value >= task.pass_threshold if trace is not None else value
+
+    return metric
+
+
+def _gepa_metric(task: Task) -> Callable:
+    def metric(gold, pred, trace=None, pred_name=None, pred_trace=None):
+        score = task.score(gold, pred)
+        feedback = "The output could not be read as an answer." if score.parse_error else (
+            f"Score {score.value:.2f}. Expected: {_expected(gold)}.")
+        return dspy.Prediction(score=score.value, feedback=feedback)
+
+    return metric
+
+
+def _expected(example: dspy.Example) -> str:
+    labels = {k: v for k, v in example.items() if k not in example.inputs().keys() and k != "example_id"}
+    return "; ".join(f"{k}={v}" for k, v in labels.items())[:300]
+
+
+def _labeled(job: CompileJob, student, settings: dict):
+    return dspy.LabeledFewShot(k=settings["k"]).compile(student, trainset=job.trainset, sample=True)
+
+
+def _bootstrap(job: CompileJob, student, settings: dict):
+    optimizer = dspy.BootstrapFewShot(metric=pass_metric(job.task), teacher_settings={"lm": job.teacher_lm},
+                                      **settings)
+    return optimizer.compile(student, trainset=job.trainset)
+
+
+def _bootstrap_rs(job: CompileJob, student, settings: dict):
+    optimizer = dspy.BootstrapFewShotWithRandomSearch(
+        metric=pass_metric(job.task), teacher_settings={"lm": job.teacher_lm},
+        num_threads=job.threads, **settings)
+    return optimizer.compile(student, trainset=job.trainset, valset=job.devset or job.trainset)
+
+
+def _mipro(job: CompileJob, student, settings: dict):
+    settings = dict(settings)
+    num_trials, minibatch = settings.pop("num_trials"), settings.pop("minibatch")
+    optimizer = dspy.MIPROv2(metric=pass_metric(job.task), prompt_model=job.teacher_lm, task_model=job.student_lm,
+                             teacher_settings={"lm": job.teacher_lm}, auto=None, seed=job.seed,
+                             num_threads=job.threads, verbose=False, **settings)
+    return optimizer.compile(student, trainset=job.trainset, valset=job.devset or job.trainset,
+                             num_trials=num_trials, minibatch=minibatch)
+
+
+def _gepa(job: CompileJob, student, settings: dict):
+    optimizer = dspy.GEPA(metric=_gepa_metric(job.task), reflection_lm=job.teacher_lm, seed=job.seed,
+                          num_threads=job.threads, track_stats=False, **settings)
+    return optimizer.compile(student, trainset=job.trainset, valset=job.devset or job.trainset)
+
+
+_COMPILERS = {"labeled": _labeled, "bootstrap": _bootstrap, "bootstrap_rs": _bootstrap_rs,
+              "mipro": _mipro, "gepa": _gepa}

@@ -1,0 +1,133 @@
+"""The pytest glue: options, the grid as parametrized items, fixtures, and the run writer.
+
+Everything substantial lives in plain modules; each hook here calls one of them.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")  # no metadata download at import
+
+import pytest
+
+from pytest_arbitrage import hooks
+from pytest_arbitrage.options import OPTIONS, Settings, SettingsError, parse_settings
+from pytest_arbitrage.session import ControllerSession, WorkerSession
+
+SETTINGS_KEY = pytest.StashKey[Settings]()
+SESSION_KEY = pytest.StashKey[object]()
+RUN_ID_INPUT = "arbitrage_run_id"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("arbitrage", "pytest-arbitrage: DSPy program benchmarks")
+    for option in OPTIONS:
+        group.addoption(option.flag, dest=option.dest, default=None, help=f"{option.help} (ini: {option.ini})")
+        parser.addini(option.ini, help=option.help, default=option.default)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    settings = _settings(config)
+    config.stash[SETTINGS_KEY] = settings
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        session = WorkerSession(config, settings, run_id=workerinput[RUN_ID_INPUT])
+    else:
+        session = ControllerSession(config, settings)
+    config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(session, "arbitrage-session")
+
+
+def _settings(config: pytest.Config) -> Settings:
+    from pytest_arbitrage.tasks import all_tasks
+
+    def raw(name: str) -> str | None:
+        option = f"arbitrage_{name}"
+        value = config.getoption(option)
+        return value if value is not None else config.getini(option)
+
+    try:
+        settings = parse_settings(raw, valid_tasks=list(all_tasks()), root=config.rootpath)
+        _check_models(settings)
+    except SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return settings
+
+
+def _check_models(settings: Settings) -> None:
+    from pytest_arbitrage.providers import UsageError, parse_model_spec
+
+    for spec in (*settings.models, *([settings.teacher] if settings.teacher else [])):
+        try:
+            parse_model_spec(spec, tier_overrides=settings.tier_overrides)
+        except UsageError as exc:
+            raise SettingsError(f"--arb-models: {exc}") from None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist: hand the controller's run id to each worker."""
+    node.workerinput[RUN_ID_INPUT] = node.config.stash[SESSION_KEY].run_id
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "arb_cell" in metafunc.fixturenames:
+        cells = metafunc.config.stash[SESSION_KEY].grid()
+        metafunc.parametrize("arb_cell", cells, ids=[cell.id for cell in cells])
+
+
+# -- fixtures: each one provisions one thing for the cell -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def arb_settings(pytestconfig: pytest.Config) -> Settings:
+    return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture
+def arb_session(pytestconfig: pytest.Config):
+    return pytestconfig.stash[SESSION_KEY]
+
+
+@pytest.fixture
+def arb_task(arb_cell):
+    from pytest_arbitrage.tasks import get_task
+
+    return get_task(arb_cell.task)
+
+
+@pytest.fixture
+def arb_data(arb_session, arb_cell):
+    return arb_session.cell_data(arb_cell)
+
+
+@pytest.fixture
+def arb_lm(arb_session, arb_cell):
+    """The cell's LM; the cell is skipped with a reason when the model cannot be reached."""
+    return arb_session.lm_or_skip(arb_cell.model.spec)
+
+
+@pytest.fixture
+def arb_teacher_lm(arb_session, arb_settings, arb_lm):
+    return arb_session.lm_or_skip(arb_settings.teacher) if arb_settings.teacher else arb_lm
+
+
+@pytest.fixture
+def arb_program(request, arb_session, arb_cell, arb_task, arb_data, arb_lm, arb_teacher_lm):
+    """The cell's program: the task's baseline module, compiled by the cell's optimizer."""
+    return arb_session.program(request.node, arb_cell, arb_task, arb_data, arb_lm, arb_teacher_lm)
+
+
+@pytest.fixture
+def arb_evaluate(request, arb_session, arb_cell, arb_task, arb_data, arb_lm):
+    """Call with a program: scores it on the cell's test examples and records every example."""
+
+    def evaluate(compiled):
+        return arb_session.evaluate(request.node, arb_cell, arb_task, arb_data, arb_lm, compiled)
+
+    return evaluate

@@ -1,0 +1,96 @@
+"""Per-example records: the one format every later step reads.
+
+`results.jsonl` holds one `Record` per (cell, test example). `cells.jsonl` holds
+one `CellInfo` per finished cell (things results.jsonl cannot say: skips, no-op
+programs, compile time). Both are appended line by line and flushed, so an
+interrupted run keeps every line already written.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+RESULTS_FILE = "results.jsonl"
+CELLS_FILE = "cells.jsonl"
+
+
+@dataclass
+class Record:
+    run_id: str
+    task: str
+    model: str
+    tier: str
+    optimizer: str
+    seed: int
+    example_id: str
+    score: float
+    correct: bool | None
+    parse_error: bool
+    error: str | None
+    latency_ms: float
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    axes: dict = field(default_factory=dict)
+
+    @property
+    def cell_key(self) -> tuple[str, str, str]:
+        return (self.task, self.model, self.optimizer)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass
+class CellInfo:
+    run_id: str
+    task: str
+    model: str
+    tier: str
+    optimizer: str
+    status: str  # "passed", "failed", "skipped"
+    reason: str | None = None
+    noop: bool | None = None
+    compile_seconds: float | None = None
+    eval_seconds: float | None = None
+    program_file: str | None = None
+    data_origin: str | None = None
+    axes: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def append_lines(path: Path, lines: Iterable[str]) -> None:
+    """Append JSON lines and flush them to disk before returning."""
+    with open(path, "a", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(line + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    """Read a JSONL file, ignoring a torn last line left by a crash."""
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+
+
+def read_records(run_dir: Path) -> list[dict]:
+    return list(read_jsonl(Path(run_dir) / RESULTS_FILE))
+
+
+def read_cells(run_dir: Path) -> list[dict]:
+    return list(read_jsonl(Path(run_dir) / CELLS_FILE))
