@@ -139,7 +139,7 @@ def hub_splits(spec: DataSpec) -> Splits:
         warnings.warn(f"task {spec.task!r} has no Hugging Face dataset; using its offline set", stacklevel=3)
         return offline_splits(spec, origin="offline (no hub dataset)")
     try:
-        return _load_hub(spec, spec.hub)
+        return load_hub(spec, spec.hub)
     except Exception as exc:  # noqa: BLE001 - any hub trouble means: use the offline set
         warnings.warn(
             f"task {spec.task!r}: could not load {spec.hub.path!r} from the Hugging Face hub "
@@ -149,7 +149,7 @@ def hub_splits(spec: DataSpec) -> Splits:
         return offline_splits(spec, origin=f"offline (hub unavailable: {spec.hub.path})")
 
 
-def _load_hub(spec: DataSpec, hub: HubSpec) -> Splits:
+def load_hub(spec: DataSpec, hub: HubSpec) -> Splits:
     import datasets
 
     args = (hub.path, hub.name) if hub.name else (hub.path,)
