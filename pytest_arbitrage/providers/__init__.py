@@ -1,0 +1,116 @@
+"""Model specs, LM provisioning and adapters: the one door the plugin uses to get an LM.
+
+    m = parse_model_spec("llamacpp/smollm2-135m")      # pure; UsageError on bad input
+    lm = provision_lm(m, max_tokens=256)               # may do I/O; ModelUnavailable(reason)
+    adapter = adapter_for(m)                           # LenientChatAdapter or CompletionAdapter
+
+Every LM goes through DSPy's response cache (`dspy.configure_cache(...)` picks where).
+For llama.cpp models the cache key carries the GGUF file's fingerprint
+(`metadata={'arbitrage_model_id': ...}` in the LM's kwargs), so a changed file never answers from an old entry. API keys are
+left out of cache keys and saved state by DSPy itself.
+"""
+from __future__ import annotations
+
+import os
+
+from ..adapters import CompletionAdapter, LenientChatAdapter
+from .specs import (
+    DEFAULT_MODEL,
+    EMBEDDED_MODELS,
+    TIERS,
+    VALID_PROVIDERS,
+    EmbeddedModel,
+    ModelSpec,
+    ModelUnavailable,
+    UsageError,
+    parse_model_spec,
+    parse_model_specs,
+)
+
+__all__ = [
+    "DEFAULT_MODEL", "EMBEDDED_MODELS", "TIERS", "VALID_PROVIDERS", "EmbeddedModel", "ModelSpec",
+    "ModelUnavailable", "UsageError", "parse_model_spec", "parse_model_specs", "provision_lm", "adapter_for",
+]
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")  # no metadata download on first dspy.LM use
+MODEL_ID_KEY = "arbitrage_model_id"  # in LM kwargs["metadata"]: part of every cache key
+
+
+def provision_lm(spec: ModelSpec, *, max_tokens: int = 256, temperature: float = 0.0,
+                 pull: bool | None = None, settings=None, **lm_kwargs):
+    """A ready `dspy.LM` for `spec`, or `ModelUnavailable` saying what to do.
+
+    `pull` (ollama) overrides ARBITRAGE_OLLAMA_PULL; `settings` (llamacpp) is a
+    `LlamaSettings`; other keyword arguments go to `dspy.LM` (e.g. `num_retries`, `cache`).
+    """
+    common = {"temperature": temperature, "max_tokens": max_tokens, **lm_kwargs}
+    if spec.provider == "llamacpp":
+        return _llamacpp_lm(spec, settings, common)
+    if spec.provider == "openai":
+        return _openai_lm(spec, common)
+    if spec.provider == "ollama_chat":
+        return _ollama_lm(spec, pull, common)
+    return _litellm_lm(spec, common)
+
+
+def adapter_for(spec: ModelSpec):
+    """The adapter a model can follow: lenient chat for chat models, completion-style for base models."""
+    return LenientChatAdapter() if spec.chat else CompletionAdapter()
+
+
+def _llamacpp_lm(spec: ModelSpec, settings, common: dict):
+    import dspy
+
+    from .embedded import gguf_path
+    from .llamacpp import LlamaCppEngine, LlamaSettings, file_fingerprint
+
+    path = gguf_path(spec)
+    try:
+        engine = LlamaCppEngine(path, chat=spec.chat, settings=settings or LlamaSettings())
+        engine.model  # load now: a broken file or a missing llama-cpp-python is a skip, not 100 errors
+    except ImportError:
+        raise ModelUnavailable("llama-cpp-python is not installed: pip install llama-cpp-python") from None
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelUnavailable(f"llama.cpp could not load {path}: {exc}") from None
+    model_id = f"{file_fingerprint(path)}:{'chat' if spec.chat else 'base'}"
+    metadata = {**common.pop("metadata", {}), MODEL_ID_KEY: model_id}
+    common = {"num_retries": 0, **common, "metadata": metadata}
+    return dspy.LM(spec.model, engine=engine, **common)
+
+
+def _openai_lm(spec: ModelSpec, common: dict):
+    import dspy
+
+    from .openai_compat import openai_settings, probe_openai
+
+    api_key, api_base = openai_settings()
+    probe_openai(spec, api_key=api_key, api_base=api_base)
+    return dspy.LM(spec.model, api_key=api_key, api_base=api_base, **common)
+
+
+def _ollama_lm(spec: ModelSpec, pull: bool | None, common: dict):
+    import dspy
+
+    from .ollama import ensure_ollama_model, ollama_host
+
+    host = ollama_host()
+    ensure_ollama_model(spec, host=host, pull=pull)
+    return dspy.LM(spec.model, api_base=host, **common)
+
+
+def _litellm_lm(spec: ModelSpec, common: dict):
+    import dspy
+
+    missing = _missing_litellm_keys(spec.model)
+    if missing:
+        raise ModelUnavailable(f"set {', '.join(missing)} to use {spec.model}")
+    return dspy.LM(spec.model, **common)
+
+
+def _missing_litellm_keys(model: str) -> list[str]:
+    try:
+        import litellm
+
+        return list(litellm.validate_environment(model=model).get("missing_keys") or [])
+    except Exception:  # noqa: BLE001 - LiteLLM cannot tell for this model; let the first call say
+        return []

@@ -1,0 +1,178 @@
+"""In-process llama.cpp models as a DSPy 3.4 engine (`dspy.LM(..., engine=LlamaCppEngine(...))`).
+
+- Each GGUF file is loaded once per process (`load_llama`, keyed by path and settings)
+  and shared by every engine and thread; a per-model lock serialises calls because a
+  llama.cpp context is not thread-safe.
+- Decoding is greedy (temperature 0 unless a call asks otherwise) with a fixed seed and
+  a fixed thread count, and by default the context is reset before each call, so an
+  output depends only on its prompt, not on what the process evaluated before.
+- Chat models go through `create_chat_completion` (the GGUF's chat template); base
+  models through `create_completion` on the plain text of the request.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+from dspy.clients.engines.base import validate_request
+from dspy.lm15 import ContextLengthError, Message, Response, TextPart, Usage, response_to_events
+
+_FINGERPRINT_BLOCK = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LlamaSettings:
+    """Everything that changes how a GGUF file is loaded or decoded."""
+
+    n_ctx: int = 2048
+    n_threads: int = 2
+    n_batch: int = 512
+    seed: int = 0
+    reset_each_call: bool = True
+    default_max_tokens: int = 256
+
+
+@dataclass
+class LoadedModel:
+    llm: object
+    lock: threading.Lock
+    load_seconds: float
+    calls: int = 0
+
+
+_LOADED: dict[tuple, LoadedModel] = {}
+_LOADED_LOCK = threading.Lock()
+_FINGERPRINTS: dict[tuple, str] = {}
+
+
+def load_llama(path: str, settings: LlamaSettings) -> LoadedModel:
+    """The process-wide `llama_cpp.Llama` for (path, settings), loading it on first use."""
+    key = (os.path.realpath(path), settings.n_ctx, settings.n_threads, settings.n_batch, settings.seed)
+    with _LOADED_LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            loaded = _LOADED[key] = _load(key[0], settings)
+        return loaded
+
+
+def _load(path: str, settings: LlamaSettings) -> LoadedModel:
+    from llama_cpp import Llama
+
+    start = time.perf_counter()
+    llm = Llama(
+        model_path=path, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+        n_threads_batch=settings.n_threads, n_batch=settings.n_batch, seed=settings.seed,
+        logits_all=False, verbose=False,
+    )
+    return LoadedModel(llm=llm, lock=threading.Lock(), load_seconds=time.perf_counter() - start)
+
+
+def file_fingerprint(path: str) -> str:
+    """A content fingerprint of a model file: size plus sha256 of its first and last 4 MiB.
+
+    Stable across machines and venv locations (unlike the path), cheap for big files.
+    """
+    stat = os.stat(path)
+    memo = (os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
+    if memo not in _FINGERPRINTS:
+        digest = hashlib.sha256(str(stat.st_size).encode())
+        with open(path, "rb") as f:
+            digest.update(f.read(_FINGERPRINT_BLOCK))
+            f.seek(max(0, stat.st_size - _FINGERPRINT_BLOCK))
+            digest.update(f.read(_FINGERPRINT_BLOCK))
+        _FINGERPRINTS[memo] = f"{stat.st_size}:{digest.hexdigest()[:16]}"
+    return _FINGERPRINTS[memo]
+
+
+class LlamaCppEngine:
+    """A DSPy engine answering `complete(Request) -> Response` with a local GGUF model."""
+
+    def __init__(self, path: str, *, chat: bool = True, settings: LlamaSettings | None = None):
+        self.path = os.path.abspath(path)
+        self.chat = chat
+        self.settings = settings or LlamaSettings()
+
+    @property
+    def model(self) -> LoadedModel:
+        return load_llama(self.path, self.settings)
+
+    def complete(self, request) -> Response:
+        validate_request(request)
+        loaded = self.model
+        kwargs = self._generation_kwargs(request)
+        with loaded.lock:
+            if self.settings.reset_each_call:
+                loaded.llm.reset()
+            result = self._generate(loaded.llm, request, kwargs)
+            loaded.calls += 1
+        return self._response(result)
+
+    def _generation_kwargs(self, request) -> dict:
+        config = request.config
+        temperature = config.temperature or 0.0
+        return {
+            "max_tokens": config.max_tokens or self.settings.default_max_tokens,
+            "temperature": temperature,
+            "top_k": 40 if temperature else 1,
+            "seed": config.seed if config.seed is not None else self.settings.seed,
+            "stop": list(config.stop),
+        }
+
+    def _generate(self, llm, request, kwargs: dict) -> dict:
+        try:
+            if self.chat:
+                return llm.create_chat_completion(messages=chat_messages(request), **kwargs)
+            return llm.create_completion(prompt=plain_prompt(request), **kwargs)
+        except ValueError as exc:  # llama-cpp-python's "Requested tokens exceed context window"
+            if "context window" in str(exc):
+                raise ContextLengthError(str(exc), provider="llamacpp") from exc
+            raise
+
+    def _response(self, result: dict) -> Response:
+        choice = result["choices"][0]
+        text = choice["message"]["content"] if self.chat else choice["text"]
+        usage = result.get("usage") or {}
+        return Response(
+            id=None, model=os.path.basename(self.path), message=Message.assistant([TextPart(text or "")]),
+            finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
+            usage=Usage(input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens")),
+        )
+
+    def stream(self, request):
+        return response_to_events(self.complete(request))
+
+    def close(self) -> None:
+        """Models are shared per process, so an engine has nothing of its own to close."""
+
+    def dump_state(self) -> dict:
+        return {"path": self.path, "chat": self.chat, "settings": asdict(self.settings)}
+
+    @classmethod
+    def load_state(cls, state: dict) -> "LlamaCppEngine":
+        return cls(state["path"], chat=state.get("chat", True), settings=LlamaSettings(**state.get("settings", {})))
+
+
+def chat_messages(request) -> list[dict]:
+    """The request as OpenAI-style chat messages (text only)."""
+    messages = []
+    system = system_text(request)
+    if system:
+        messages.append({"role": "system", "content": system})
+    messages.extend({"role": m.role, "content": m.text or ""} for m in request.messages)
+    return messages
+
+
+def plain_prompt(request) -> str:
+    """The request as one plain-text prompt for a base model: system, then each message's text."""
+    parts = [system_text(request)] + [m.text or "" for m in request.messages]
+    return "\n\n".join(p for p in parts if p)
+
+
+def system_text(request) -> str:
+    system = request.system
+    if system is None:
+        return ""
+    return system if isinstance(system, str) else "".join(getattr(p, "text", "") for p in system)
