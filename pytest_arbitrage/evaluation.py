@@ -14,7 +14,9 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError
 
 from pytest_arbitrage.records import Record
+from pytest_arbitrage.redact import redact
 from pytest_arbitrage.tasks import Score, Task
+from pytest_arbitrage.usage import counting
 
 RETRY_DELAYS = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt of a failing LM call
 
@@ -89,34 +91,26 @@ def evaluate_cell(program: dspy.Module, examples: list[dspy.Example], *, context
 
 def _attempt(program: dspy.Module, inputs: dict) -> _Attempt:
     started = time.perf_counter()
-    error, parse_error, prediction = None, False, None
-    for delay in (*RETRY_DELAYS, None):
-        try:
-            with dspy.context(track_usage=True):
-                prediction = program(**inputs)
-            error = None
-            break
-        except AdapterParseError:
-            parse_error, error = True, None
-            break
-        except Exception as exc:  # an LM or program fault: retried, then recorded
-            error = f"{type(exc).__name__}: {exc}"[:500]
-            if delay is None:
-                break
-            time.sleep(delay)
-    tokens_in, tokens_out = _usage(prediction)
+    with counting() as calls:
+        prediction, error, parse_error = _call_with_retries(program, inputs)
     latency_ms = (time.perf_counter() - started) * 1000
+    tokens_in, tokens_out = sum(c[0] for c in calls), sum(c[1] for c in calls)
     return _Attempt(prediction, error, parse_error, latency_ms, tokens_in, tokens_out)
 
 
-def _usage(prediction: dspy.Prediction | None) -> tuple[int, int]:
-    """Prompt and completion tokens over every LM call the prediction made."""
-    if prediction is None:
-        return 0, 0
-    usage = prediction.get_lm_usage() or {}
-    tokens_in = sum(int(u.get("prompt_tokens") or 0) for u in usage.values())
-    tokens_out = sum(int(u.get("completion_tokens") or 0) for u in usage.values())
-    return tokens_in, tokens_out
+def _call_with_retries(program: dspy.Module, inputs: dict):
+    """(prediction, error, parse_error): LM faults are retried with backoff, parse failures are not."""
+    error = None
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return program(**inputs), None, False
+        except AdapterParseError:
+            return None, None, True
+        except Exception as exc:  # an LM or program fault: retried, then recorded
+            error = redact(f"{type(exc).__name__}: {exc}")[:500]
+            if delay is not None:
+                time.sleep(delay)
+    return None, error, False
 
 
 def _score(task: Task, example: dspy.Example, attempt: _Attempt) -> Score:

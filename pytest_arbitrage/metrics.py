@@ -173,7 +173,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", str(text).lower())
 
 
-COPY_NGRAM = 5
+COPY_NGRAM = 8
 
 
 def copy_fraction(summary: str, source: str, n: int = COPY_NGRAM) -> float:

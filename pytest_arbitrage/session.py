@@ -83,10 +83,12 @@ class CellRunner:
         from pytest_arbitrage.evaluation import CellContext, evaluate_cell
         from pytest_arbitrage.pricing import cost_usd
         from pytest_arbitrage.providers import adapter_for
+        from pytest_arbitrage.usage import meter
 
         context = CellContext(run_id=self.run_id, task=task, model=cell.model.spec, tier=cell.model.tier,
                               optimizer=cell.optimizer, seed=self.settings.seed,
                               price=lambda i, o: cost_usd(cell.model.spec, i, o, self.prices))
+        meter(lm)
         started = time.perf_counter()
         with dspy.context(lm=lm, adapter=adapter_for(cell.model)):
             outcome = evaluate_cell(program, cell_data.test, context=context,

@@ -1,7 +1,7 @@
 """synthesis: one-sentence summaries (XSum); ROUGE-L F1 with a copy penalty.
 
 value = ROUGE-L F1 against the reference x (1 - the fraction of the summary's words that
-sit in a 5-word run copied verbatim from the document); details carry both parts.
+sit in an 8-word run copied verbatim from the document); details carry both parts.
 Continuous; a bootstrapped demo needs value >= 0.35 (a threshold used only to pick demos).
 Hub: EdinburghNLP/xsum (documents cut to 1,500 characters for 2k-token models).
 Offline: short news items from our own templates, each with an abstractive reference.

@@ -1,0 +1,63 @@
+"""Tokens per example, cache hits included.
+
+DSPy's usage tracker skips cached calls, so a re-run of a sweep would report
+zero tokens and zero cost. Every call — fresh or cached — passes through the
+LM's history, whose entry keeps the response and its usage; `meter(lm)` taps
+that, and `counting()` collects the calls made in the current thread (DSPy's
+Evaluate runs each example in one thread).
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+_local = threading.local()
+
+
+def meter(lm) -> None:
+    """Make `lm` report each call's tokens to the thread's active `counting()` block."""
+    if getattr(lm, "_arbitrage_metered", False):
+        return
+    original = lm.update_history
+
+    def update_history(entry):
+        original(entry)
+        sink = getattr(_local, "sink", None)
+        if sink is not None:
+            sink.append(tokens_of(entry))
+
+    lm.update_history = update_history
+    lm._arbitrage_metered = True
+
+
+@contextmanager
+def counting() -> Iterator[list[tuple[int, int]]]:
+    """Collect (input_tokens, output_tokens) of every metered call made inside the block."""
+    previous = getattr(_local, "sink", None)
+    _local.sink = sink = []
+    try:
+        yield sink
+    finally:
+        _local.sink = previous
+
+
+def tokens_of(entry: dict) -> tuple[int, int]:
+    """Tokens of one history entry: its usage dict, else the (cached) response's own usage."""
+    usage = entry.get("usage") or {}
+    if usage.get("prompt_tokens") is not None or usage.get("completion_tokens") is not None:
+        return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+    response_usage = getattr(entry.get("response"), "usage", None)
+    if response_usage is None:
+        return 0, 0
+    tokens_in = _first(response_usage, "input_tokens", "prompt_tokens")
+    tokens_out = _first(response_usage, "output_tokens", "completion_tokens")
+    return tokens_in, tokens_out
+
+
+def _first(usage, *names: str) -> int:
+    for name in names:
+        value = usage.get(name) if isinstance(usage, dict) else getattr(usage, name, None)
+        if value is not None:
+            return int(value)
+    return 0
