@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from pytest_arbitrage.tasks.base import DataSource, Score, Splits, Task
+from pytest_arbitrage.tasks.base import DataSource, Score, Splits, Task, stable_id
 
 _REGISTRY: dict[str, Task] = {}
 
@@ -35,4 +35,16 @@ def _import_task_modules() -> None:
             importlib.import_module(f"{__name__}.{info.name}")
 
 
-__all__ = ["DataSource", "Score", "Splits", "Task", "all_tasks", "get_task", "register"]
+def __getattr__(name: str):
+    # The data helpers for user-defined tasks, imported lazily (they import the metrics).
+    if name in ("DataSpec", "HubSpec", "make_loader"):
+        from pytest_arbitrage.tasks import _common
+
+        return getattr(_common, name)
+    raise AttributeError(name)
+
+
+__all__ = [
+    "DataSource", "DataSpec", "HubSpec", "Score", "Splits", "Task", "all_tasks", "get_task", "make_loader",
+    "register", "stable_id",
+]

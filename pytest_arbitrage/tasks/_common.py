@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import dspy
 
-from pytest_arbitrage.metrics import yes_no_score
+from pytest_arbitrage.metrics import label_score, yes_no_score
 from pytest_arbitrage.tasks.base import DataSource, Score, Splits, stable_id
 
 SEED = 0
@@ -220,6 +220,15 @@ def yes_no_scorer(name: str) -> Callable[[dspy.Example, Any], Score]:
 
     def score(example: dspy.Example, pred: Any) -> Score:
         return yes_no_score(answer_text(pred, name), gold_bool(example[name]))
+
+    return score
+
+
+def label_scorer(name: str, labels: Sequence[str]) -> Callable[[dspy.Example, Any], Score]:
+    """Accuracy of the first label word of output field `name` against the gold field of that name."""
+
+    def score(example: dspy.Example, pred: Any) -> Score:
+        return label_score(field_text(pred, name), example[name], labels)
 
     return score
 

@@ -14,10 +14,9 @@ import random
 
 import dspy
 
-from pytest_arbitrage.metrics import label_score
 from pytest_arbitrage.tasks import register
-from pytest_arbitrage.tasks._common import DataSpec, field_text, make_loader, unique
-from pytest_arbitrage.tasks.base import Score, Task
+from pytest_arbitrage.tasks._common import DataSpec, label_scorer, make_loader, unique
+from pytest_arbitrage.tasks.base import Task
 
 LABELS = ("doom_loop", "api_confusion", "verbose_thinking", "making_progress")
 
@@ -40,14 +39,14 @@ def _doom(rng, goal, f):
     call = rng.choice([f"read_file('{f}')", f"search('{f.split('.')[0]}')", "list_dir('.')", "run_tests()"])
     result = rng.choice(["ok, 120 lines", "3 matches", "8 files", "1 failed"])
     turns = [f"call {call} -> {result}"] * rng.randint(3, 5)
-    return [f"call list_dir('.') -> 8 files"] + turns if rng.random() < 0.5 else turns
+    return ["call list_dir('.') -> 8 files"] + turns if rng.random() < 0.5 else turns
 
 
 def _confusion(rng, goal, f):
     tool, error = rng.choice(WRONG_TOOLS)
     call = tool.format(f=f)
     turns = [f"call {call} -> error: {error}"] * rng.randint(3, 5)
-    return turns[:1] + [f"think: I will try that again."] + turns[1:] if rng.random() < 0.5 else turns
+    return turns[:1] + ["think: I will try that again."] + turns[1:] if rng.random() < 0.5 else turns
 
 
 def _verbose(rng, goal, f):
@@ -85,10 +84,6 @@ class MonitorTrace(dspy.Signature):
     state: str = dspy.OutputField(desc="doom_loop, api_confusion, verbose_thinking or making_progress")
 
 
-def score(example: dspy.Example, pred: dspy.Prediction) -> Score:
-    return label_score(field_text(pred, "state"), example.state, LABELS)
-
-
 DATA = DataSpec(task="agent_monitor", inputs=("trace",), offline=generate, sizes=(100, 100, 250), stratify="state")
 
 TASK = register(
@@ -97,6 +92,6 @@ TASK = register(
         description="Agent-trace monitoring: doom_loop / api_confusion / verbose_thinking / making_progress; accuracy.",
         make_program=lambda: dspy.Predict(MonitorTrace),
         load=make_loader(DATA),
-        score=score,
+        score=label_scorer("state", LABELS),
     )
 )

@@ -9,10 +9,9 @@ import random
 
 import dspy
 
-from pytest_arbitrage.metrics import label_score
 from pytest_arbitrage.tasks import register
-from pytest_arbitrage.tasks._common import DataSpec, HubSpec, field_text, make_loader, unique
-from pytest_arbitrage.tasks.base import Score, Task
+from pytest_arbitrage.tasks._common import DataSpec, HubSpec, label_scorer, make_loader, unique
+from pytest_arbitrage.tasks.base import Task
 
 LABELS = ("positive", "negative", "neutral")
 
@@ -117,10 +116,6 @@ class Sentiment(dspy.Signature):
     sentiment: str = dspy.OutputField(desc="positive, negative or neutral")
 
 
-def score(example: dspy.Example, pred: dspy.Prediction) -> Score:
-    return label_score(field_text(pred, "sentiment"), example.sentiment, LABELS)
-
-
 DATA = DataSpec(
     task="sentiment",
     inputs=("text",),
@@ -136,6 +131,6 @@ TASK = register(
         description="3-class sentiment (positive/negative/neutral) of short texts; accuracy.",
         make_program=lambda: dspy.Predict(Sentiment),
         load=make_loader(DATA),
-        score=score,
+        score=label_scorer("sentiment", LABELS),
     )
 )

@@ -190,3 +190,18 @@ def test_program_runs_on_a_fake_lm_and_the_metric_scores_it(name):
     with dspy.context(lm=DummyLM(wrong)):
         bad = task.score(example, program(**example.inputs()))
     assert not bad.passed(task.pass_threshold) and bad.value < 1.0
+
+
+def test_the_worked_example_in_benchmarks_registers_a_complete_task():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "benchmarks" / "example_task.py"
+    spec = importlib.util.spec_from_file_location("example_task_under_test", path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    task = get_task("weather_feel")
+    splits = task.load()
+    assert (len(splits.train), len(splits.dev), len(splits.test)) == (40, 40, 124)
+    example = splits.test[0]
+    assert task.score(example, dspy.Prediction(feel=f"It feels {example.feel}.")).correct
+    assert task.score(example, dspy.Prediction(feel="no idea")).parse_error
