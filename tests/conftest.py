@@ -49,6 +49,12 @@ def _tail(path: str) -> str:
         return f.read()[-2000:]
 
 
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nothing listens on (for "server unreachable" tests)."""
+    return _free_port()
+
+
 @pytest.fixture(scope="session")
 def openai_server(tmp_path_factory) -> OpenAIServer:
     """`python -m llama_cpp.server` with SmolLM2 under the alias `smollm2`, on a free loopback port."""

@@ -95,7 +95,8 @@ def _ollama_lm(spec: ModelSpec, pull: bool | None, common: dict):
 
     host = ollama_host()
     ensure_ollama_model(spec, host=host, pull=pull)
-    return dspy.LM(spec.model, api_base=host, **common)
+    # DSPy 3.4 sends ollama_chat/ through Ollama's OpenAI-compatible endpoint under /v1.
+    return dspy.LM(spec.model, api_base=f"{host}/v1", **common)
 
 
 def _litellm_lm(spec: ModelSpec, common: dict):
