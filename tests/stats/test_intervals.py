@@ -1,8 +1,8 @@
 """Cell intervals: agreement with statsmodels, exact coverage, seeded bootstrap."""
 import numpy as np
 import pytest
-from scipy.stats import binom, multinomial
 
+from pytest_arbitrage.stats.calibration import newcombe_coverage, wilson_coverage
 from pytest_arbitrage.stats.intervals import (
     bootstrap_mean_interval, mean_interval, newcombe_paired_interval, wilson_interval,
 )
@@ -26,37 +26,16 @@ def test_wilson_empty_cell_has_no_interval():
     assert wilson_interval(0, 0) == (None, None)
 
 
-def exact_wilson_coverage(p: float, n: int) -> float:
-    """Probability, over Binomial(n, p), that the Wilson interval contains p."""
-    ks = np.arange(n + 1)
-    covered = [lo <= p <= hi for lo, hi in (wilson_interval(int(k), n) for k in ks)]
-    return float(np.sum(binom.pmf(ks, n, p)[covered]))
-
-
 @pytest.mark.parametrize("n", [30, 100])
 def test_wilson_coverage_is_near_nominal(n):
-    coverages = [exact_wilson_coverage(p, n) for p in np.linspace(0.05, 0.95, 37)]
+    coverages = [wilson_coverage(p, n) for p in np.linspace(0.05, 0.95, 37)]
     assert 0.935 <= float(np.mean(coverages)) <= 0.965
     assert min(coverages) > 0.88
 
 
-def exact_newcombe_coverage(probs: tuple[float, float, float, float], n: int) -> float:
-    """Coverage of the paired interval, summed over every 2x2 table of n pairs."""
-    truth = (probs[0] + probs[1]) - (probs[0] + probs[2])
-    total = 0.0
-    for a in range(n + 1):
-        for b in range(n + 1 - a):
-            for c in range(n + 1 - a - b):
-                d = n - a - b - c
-                lo, hi = newcombe_paired_interval(a, b, c, d)
-                if lo <= truth <= hi:
-                    total += multinomial.pmf([a, b, c, d], n, probs)
-    return total
-
-
 @pytest.mark.parametrize("probs", [(0.4, 0.15, 0.1, 0.35), (0.6, 0.05, 0.05, 0.3)])
 def test_newcombe_paired_coverage_is_near_nominal(probs):
-    assert 0.93 <= exact_newcombe_coverage(probs, 25) <= 0.985
+    assert 0.93 <= newcombe_coverage(probs, 25) <= 0.985
 
 
 def test_newcombe_contains_observed_delta_and_orders_bounds():

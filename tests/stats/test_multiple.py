@@ -1,8 +1,8 @@
 """Multiple-comparison correction: agreement with statsmodels, FWER under the null."""
 import numpy as np
 import pytest
-from scipy.stats import binom
 
+from pytest_arbitrage.stats.calibration import familywise_error, null_mcnemar_pvalues
 from pytest_arbitrage.stats.multiple import adjust_pvalues
 
 multitest = pytest.importorskip("statsmodels.stats.multitest")
@@ -33,20 +33,11 @@ def test_none_leaves_pvalues_and_unknown_method_is_rejected():
         adjust_pvalues([0.1], "sidak")
 
 
-def null_mcnemar_pvalues(rng, reps: int, family: int, n: int) -> np.ndarray:
-    """Exact McNemar p-values of `family` null comparisons (discordance 40%), reps times."""
-    discordant = rng.binomial(n, 0.4, size=(reps, family))
-    only_new = rng.binomial(discordant, 0.5)
-    low = np.minimum(only_new, discordant - only_new)
-    return np.minimum(1.0, 2 * binom.cdf(low, discordant, 0.5))
-
-
 def test_familywise_error_under_the_null_is_at_most_alpha_with_holm():
     rng = np.random.default_rng(2024)
     reps, alpha = 3000, 0.05
-    pvalues = null_mcnemar_pvalues(rng, reps, family=12, n=50)
-    holm = np.array([adjust_pvalues(list(row), "holm") for row in pvalues], dtype=float)
-    fwer = float(np.mean((holm < alpha).any(axis=1)))
-    raw = float(np.mean((pvalues < alpha).any(axis=1)))
+    pvalues = null_mcnemar_pvalues(rng, reps=reps, family=12, n=50)
+    fwer = familywise_error(pvalues, "holm", alpha)
+    raw = familywise_error(pvalues, "none", alpha)
     assert fwer <= alpha + 2 * np.sqrt(alpha * (1 - alpha) / reps)
     assert raw > 3 * alpha  # without correction the family would be badly inflated
