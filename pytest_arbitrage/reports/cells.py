@@ -59,13 +59,18 @@ class Cell:
     def axes(self) -> dict:
         return json.loads(self.key[3])
 
+    def rows(self) -> list[dict]:
+        """Records in example_id order, so results do not depend on arrival order."""
+        return [self.records[i] for i in sorted(self.records)]
+
     @property
     def scores(self) -> dict[str, float]:
-        return {i: float(r["score"]) for i, r in self.records.items() if r.get("score") is not None}
+        return {str(r["example_id"]): float(r["score"]) for r in self.rows()
+                if r.get("score") is not None}
 
     @property
     def binary(self) -> bool:
-        rows = self.records.values()
+        rows = self.rows()
         return bool(rows) and all(
             r.get("correct") is not None and r.get("score") in (0, 1) for r in rows
         )
@@ -114,7 +119,7 @@ def cell_entry(cell: Cell, *, prices: dict, confidence: float, seed: int, n_boot
 
 
 def _usage(cell: Cell, prices: dict) -> dict:
-    rows = list(cell.records.values())
+    rows = cell.rows()
     n = len(rows)
     tokens_in = sum(int(r.get("input_tokens") or 0) for r in rows)
     tokens_out = sum(int(r.get("output_tokens") or 0) for r in rows)

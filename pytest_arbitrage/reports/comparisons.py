@@ -44,9 +44,3 @@ def correct_family(rows: list[dict], options: StatsOptions, family: str) -> list
         row["family_size"] = sum(p is not None for p in adjusted)
     return rows
 
-
-def direction(row: dict) -> str:
-    """`better`, `worse` or `not distinguishable` (new relative to ref)."""
-    if not row.get("significant") or not row.get("delta"):
-        return "not distinguishable"
-    return "better" if row["delta"] > 0 else "worse"

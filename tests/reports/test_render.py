@@ -1,5 +1,6 @@
 """Markdown, terminal and HTML renderings of a summary, and the files a run gets."""
 import json
+import os
 import shutil
 from html.parser import HTMLParser
 
@@ -13,7 +14,7 @@ from pytest_arbitrage.reports.markdown import render_markdown
 from pytest_arbitrage.reports.synthetic import synthetic_run
 
 LOCAL = "llamacpp/smollm2-135m"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
 def lifted(task, model, optimizer):
@@ -78,15 +79,21 @@ def test_html_is_self_contained_and_escapes_text(summary):
     assert sum(1 for t in parser.tags if t == ("svg", "lift-chart")) == 2
 
 
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
 @pytest.fixture(scope="module")
 def browser():
+    """System Chromium (or $ARB_CHROMIUM); else Playwright's own build if installed."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    if CHROMIUM is None:
-        pytest.skip("chromium not installed (apt-get install -y chromium)")
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"]
+    executable = os.environ.get("ARB_CHROMIUM") or CHROMIUM
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        except sync_api.Error as exc:
+            pytest.skip(f"no headless Chromium (apt-get install chromium, or set ARB_CHROMIUM): "
+                        f"{str(exc).splitlines()[0]}")
         yield browser
         browser.close()
 

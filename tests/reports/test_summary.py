@@ -168,3 +168,13 @@ def test_regressions_against_a_saved_run():
 
 def test_no_comparison_without_saved_run(summary):
     assert summary["comparison"] is None and find_regressions(summary) == []
+
+
+def test_summary_does_not_depend_on_record_order():
+    """Records arrive in any order under xdist; the summary must not change."""
+    import random
+
+    records, cells = synthetic_run(lifted, n=40, continuous=("qa",), seed=9)
+    shuffled = records[:]
+    random.Random(1).shuffle(shuffled)
+    assert summarise(shuffled, cells[::-1]) == summarise(records, cells)
