@@ -27,5 +27,11 @@ def render_markdown(summary: dict) -> str:
 
 
 def _meta_lines(meta: dict) -> str:
-    simple = {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}
-    return "\n".join(f"- **{k}**: {v}" for k, v in sorted(simple.items()))
+    """One line per meta key; nested dicts as `k=v, ...`, empty values left out."""
+    lines = []
+    for key, value in sorted(meta.items()):
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in sorted(value.items()) if v is not None)
+        if value not in (None, "", []):
+            lines.append(f"- **{key}**: {value}")
+    return "\n".join(lines)

@@ -29,6 +29,9 @@ def methods_text(options: StatsOptions) -> dict[str, str]:
         "delta_interval": f"{conf} interval of a delta: Newcombe's paired-proportion interval "
                           "(method 10) for 0/1 scores, seeded BCa bootstrap of the paired "
                           "differences otherwise.",
+        "agreement": "A delta's interval and its test are computed separately and can "
+                     "disagree near the boundary; significance is decided by the adjusted "
+                     "p-value alone.",
         "correction": f"p-values adjusted with {options.correction} within each report's family "
                       f"(deltas, inversions, scoreboard, run comparison); significant means "
                       f"adjusted p < alpha = {options.alpha}.",

@@ -118,3 +118,13 @@ def test_html_renders_in_headless_chromium_without_errors(tmp_path, summary, bro
     assert first_cell.inner_text() != before
     assert errors == []
     page.close()
+
+
+def test_empty_and_baseline_only_runs_render(tmp_path):
+    records, cells = synthetic_run(lifted, n=5, optimizers=("none",))
+    for recs, infos in (([], []), (records, cells)):
+        summary = build_summary(recs, infos, meta={}, options=StatsOptions())
+        write_run_reports(tmp_path, summary)
+        assert "(no optimized cells)" in (tmp_path / "report.html").read_text()
+        assert "## Cells" in (tmp_path / "report.md").read_text()
+        assert "Cells" in render_terminal(summary)
