@@ -13,7 +13,7 @@ STATSMODELS_NAME = {"holm": "holm", "bonferroni": "bonferroni", "bh": "fdr_bh"}
 def test_matches_statsmodels_on_random_pvalues(method):
     rng = np.random.default_rng(21)
     worst = 0.0
-    for _ in range(200):
+    for _ in range(20):  # statsmodels' holm takes ~70 ms a call
         p = rng.uniform(size=int(rng.integers(1, 30))) ** 3
         p[rng.uniform(size=p.size) < 0.2] = p[0]  # ties
         theirs = multitest.multipletests(p, method=STATSMODELS_NAME[method])[1]
