@@ -6,3 +6,6 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")
 
 # Run folders are outputs, never tests.
 collect_ignore = ["reports"]
+
+# pytester drives the plugin end to end in tests/core.
+pytest_plugins = ["pytester"]

@@ -36,7 +36,7 @@ class CellContext:
 
 @dataclass
 class CellOutcome:
-    records: list[Record] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list, repr=False)
 
     @property
     def n(self) -> int:

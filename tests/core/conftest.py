@@ -1,0 +1,69 @@
+"""Fixtures for running the plugin through pytester on scripted (fake) models."""
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+SWEEP_TEST = (Path(__file__).parents[2] / "benchmarks" / "test_sweep.py").read_text()
+
+# A conftest for the inner pytest run: every model is a scripted LM whose answer is a
+# pure function of the prompt, except `openai/down` (unavailable) and `openai/broken`
+# (every call fails). The patch is undone at unconfigure, so in-process runs don't leak.
+FAKE_MODELS_CONFTEST = textwrap.dedent('''
+    import hashlib
+    import json
+    import pytest_arbitrage.evaluation as evaluation
+    import pytest_arbitrage.providers as providers
+    from pytest_arbitrage.testing import scripted_lm
+
+    ANSWERS = ["positive", "negative", "neutral", "The answer is 12", "7"]
+    ENGINES = {}
+
+    def respond(prompt):
+        digest = int(hashlib.sha256(prompt.encode()).hexdigest(), 16)
+        return ANSWERS[digest % len(ANSWERS)]
+
+    def fail(prompt):
+        raise ConnectionError("scripted outage")
+
+    def fake_provision(model, **kwargs):
+        if model.spec.endswith("/down"):
+            raise providers.ModelUnavailable("the fake server is down; start it with `fake serve`")
+        lm = scripted_lm(fail if model.spec.endswith("/broken") else respond, model=model.spec)
+        ENGINES[model.spec] = lm.engine
+        return lm
+
+    _saved = {}
+
+    def pytest_configure(config):
+        _saved["provision"], _saved["delays"] = providers.provision_lm, evaluation.RETRY_DELAYS
+        providers.provision_lm = fake_provision
+        evaluation.RETRY_DELAYS = (0.0, 0.0)
+
+    def pytest_unconfigure(config):
+        calls = {spec: engine.calls for spec, engine in ENGINES.items()}
+        (config.rootpath / "engine_calls.json").write_text(json.dumps(calls))
+        providers.provision_lm, evaluation.RETRY_DELAYS = _saved["provision"], _saved["delays"]
+''')
+
+
+@pytest.fixture
+def sweep(pytester):
+    """A pytester project holding the benchmark test and the fake-model conftest.
+
+    Runs go to a subprocess: after an in-process run, importlib.metadata stops
+    finding entry points in this process, so the plugin would not load again.
+    """
+    pytester.runpytest = pytester.runpytest_subprocess
+    pytester.makeconftest(FAKE_MODELS_CONFTEST)
+    pytester.makepyfile(test_sweep=SWEEP_TEST)
+    return pytester
+
+
+def read_results(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+
+
+def latest_run(root: Path) -> Path:
+    return (root / "reports" / "latest").resolve()

@@ -1,0 +1,117 @@
+"""The plugin end to end through pytester, on scripted models (fast, deterministic)."""
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import latest_run, read_results
+
+FAKES = "--arb-models=openai/good,ollama_chat/fake-local"
+SMALL = ["--arb-n=6", "--arb-train=4", "--arb-dev=4", "-p", "no:cacheprovider"]
+
+
+def test_collect_only_lists_cells_in_grid_order(sweep):
+    result = sweep.runpytest("--collect-only", "-q", "--arb-tasks=sentiment,arithmetic", FAKES,
+                             "--arb-optimizers=labeled,none")
+    ids = [line.split("[", 1)[1].rstrip("]") for line in result.outlines if "::test_cell[" in line]
+    assert ids == [
+        "arithmetic-openai/good-none", "arithmetic-openai/good-labeled",
+        "arithmetic-ollama_chat/fake-local-none", "arithmetic-ollama_chat/fake-local-labeled",
+        "sentiment-openai/good-none", "sentiment-openai/good-labeled",
+        "sentiment-ollama_chat/fake-local-none", "sentiment-ollama_chat/fake-local-labeled",
+    ]
+    assert not (sweep.path / "reports").exists(), "collecting must not create a run folder"
+
+
+def test_keyword_selection_works_on_cell_ids(sweep):
+    result = sweep.runpytest("--collect-only", "-q", "--arb-tasks=sentiment,arithmetic", FAKES,
+                             "-k", "arithmetic and fake-local and none")
+    result.stdout.fnmatch_lines(["*test_cell[[]arithmetic-ollama_chat/fake-local-none[]]*", "*1/8 tests collected*"])
+
+
+@pytest.mark.parametrize("option, bad, valid", [
+    ("--arb-optimizers=none,miprov9", "miprov9", "gepa"),
+    ("--arb-tasks=nosuchtask", "nosuchtask", "sentiment"),
+    ("--arb-models=nosuchprovider/x", "nosuchprovider", "llamacpp"),
+    ("--arb-n=many", "many", "whole number"),
+    ("--arb-correction=tukey", "tukey", "holm"),
+])
+def test_bad_options_are_usage_errors_before_any_lm_call(sweep, option, bad, valid):
+    result = sweep.runpytest(option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert bad in result.stderr.str() and valid in result.stderr.str()
+
+
+def test_ini_keys_set_options_and_the_command_line_wins(sweep):
+    sweep.makeini("[pytest]\narbitrage_tasks = sentiment\narbitrage_optimizers = none\n")
+    ini_only = sweep.runpytest("--collect-only", "-q", FAKES)
+    ini_only.stdout.fnmatch_lines(["*2 tests collected*"])
+    overridden = sweep.runpytest("--collect-only", "-q", FAKES, "--arb-optimizers=none,labeled")
+    overridden.stdout.fnmatch_lines(["*4 tests collected*"])
+
+
+def test_a_sweep_writes_records_summary_reports_and_junit(sweep):
+    junit = sweep.path / "junit.xml"
+    result = sweep.runpytest("--arb-tasks=sentiment", FAKES, "--arb-optimizers=none,labeled", *SMALL,
+                             f"--junitxml={junit}")
+    result.assert_outcomes(passed=4)
+    run = latest_run(sweep.path)
+    records = read_results(run)
+    assert len(records) == 4 * 6
+    assert {r["optimizer"] for r in records} == {"none", "labeled"}
+    assert {r["tier"] for r in records} == {"api", "local"}
+    assert all(0.0 <= r["score"] <= 1.0 and r["input_tokens"] > 0 for r in records)
+    cells = [json.loads(line) for line in (run / "cells.jsonl").read_text().splitlines()]
+    assert sorted(c["status"] for c in cells) == ["passed"] * 4
+    assert {c["noop"] for c in cells if c["optimizer"] == "labeled"} == {False}
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["meta"]["run_id"] == run.name
+    assert (run / "report.md").is_file() and (run / "report.html").is_file()
+    result.stdout.fnmatch_lines(["*pytest-arbitrage*", f"*run folder: {run}*"])
+    properties = {p.get("name") for p in ET.parse(junit).iter("property")}
+    assert {"arbitrage_n", "arbitrage_mean_score"} <= properties
+    assert "arbitrage_records" not in properties
+
+
+def test_unavailable_model_skips_only_its_cells_with_a_reason(sweep):
+    result = sweep.runpytest("--arb-tasks=sentiment", "--arb-models=openai/good,openai/down",
+                             "--arb-optimizers=none", *SMALL, "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*SKIPPED*openai/down: the fake server is down; start it with `fake serve`*"])
+    cells = [json.loads(line) for line in (latest_run(sweep.path) / "cells.jsonl").read_text().splitlines()]
+    assert {(c["model"], c["status"]) for c in cells} == {("openai/good", "passed"), ("openai/down", "skipped")}
+
+
+def test_failing_lm_calls_are_recorded_and_fail_only_their_cell(sweep):
+    result = sweep.runpytest("--arb-tasks=sentiment", "--arb-models=openai/good,openai/broken",
+                             "--arb-optimizers=none", *SMALL)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*100% of 6 examples failed*scripted outage*"])
+    broken = [r for r in read_results(latest_run(sweep.path)) if r["model"] == "openai/broken"]
+    assert len(broken) == 6 and all(r["error"] and r["score"] == 0.0 for r in broken)
+
+
+def test_last_failed_reruns_only_the_failed_cell(sweep):
+    args = ["--arb-tasks=sentiment", "--arb-models=openai/good,openai/broken", "--arb-optimizers=none",
+            "--arb-n=3"]
+    sweep.runpytest(*args).assert_outcomes(passed=1, failed=1)
+    rerun = sweep.runpytest(*args, "--lf", "-v")
+    rerun.assert_outcomes(failed=1)
+    rerun.stdout.fnmatch_lines(["*collected 1 item*"])
+    rerun.stdout.fnmatch_lines(["*sentiment-openai/broken-none*FAILED*"])
+
+
+def test_rerunning_a_sweep_reuses_programs_and_makes_no_new_lm_calls(sweep):
+    args = ["--arb-tasks=sentiment", "--arb-models=openai/good", "--arb-optimizers=none,bootstrap", *SMALL]
+    sweep.runpytest(*args).assert_outcomes(passed=2)
+    first, first_calls = read_results(latest_run(sweep.path)), engine_calls(sweep)
+    sweep.runpytest(*args).assert_outcomes(passed=2)
+    second, second_calls = read_results(latest_run(sweep.path)), engine_calls(sweep)
+    assert first_calls > 0 and second_calls == 0
+    strip = lambda rs: sorted((r["optimizer"], r["example_id"], r["score"], r["input_tokens"]) for r in rs)  # noqa: E731
+    assert strip(first) == strip(second), "cached answers and their token counts must be identical"
+    programs = list((sweep.path / ".arbitrage_cache" / "programs" / "sentiment").glob("bootstrap-*.json"))
+    assert len(programs) == 1
+
+
+def engine_calls(pytester) -> int:
+    return sum(json.loads((pytester.path / "engine_calls.json").read_text()).values())
