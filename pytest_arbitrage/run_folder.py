@@ -12,30 +12,11 @@ import time
 from pathlib import Path
 
 from pytest_arbitrage.records import CELLS_FILE, RESULTS_FILE, append_lines, read_cells, read_records
-
-LATEST = "latest"
+from pytest_arbitrage.reports.runs import LATEST
 
 
 def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
-
-
-def resolve_run(reference: str, report_dir: Path) -> Path:
-    """A run folder from a path or `latest`; ValueError naming the reference when it is not one."""
-    path = _follow_latest(report_dir) if reference == LATEST else Path(reference)
-    if path is None or not (path / RESULTS_FILE).is_file():
-        raise ValueError(f"{reference!r} is not a run folder (no {RESULTS_FILE}); "
-                         f"give a run folder under {report_dir} or 'latest'")
-    return path
-
-
-def _follow_latest(report_dir: Path) -> Path | None:
-    pointer = report_dir / LATEST
-    if pointer.is_symlink() or pointer.is_dir():
-        return pointer.resolve()
-    if pointer.is_file():
-        return report_dir / pointer.read_text().strip()
-    return None
 
 
 class RunFolder:

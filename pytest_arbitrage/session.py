@@ -144,7 +144,8 @@ class ControllerSession(CellRunner):
     """The serial process or the xdist controller: the only writer of the run folder."""
 
     def __init__(self, config: pytest.Config, settings: Settings):
-        from pytest_arbitrage.run_folder import RunFolder, new_run_id, resolve_run
+        from pytest_arbitrage.reports.runs import RunNotFound, resolve_run
+        from pytest_arbitrage.run_folder import RunFolder, new_run_id
 
         super().__init__(config, settings, run_id=new_run_id())
         self.folder = RunFolder(settings.report_dir, self.run_id)
@@ -152,7 +153,7 @@ class ControllerSession(CellRunner):
         if settings.compare:
             try:
                 self.compare_dir = resolve_run(settings.compare, settings.report_dir)
-            except ValueError as exc:
+            except RunNotFound as exc:
                 raise pytest.UsageError(f"--arb-compare: {exc}") from None
         self.started = time.time()
         self.summary: dict | None = None

@@ -18,6 +18,7 @@ def write_summary(session) -> tuple[dict, list[dict]]:
     options = StatsOptions(
         alpha=settings.alpha, correction=settings.correction, prices=session.prices,
         baseline_records=read_records(session.compare_dir) if session.compare_dir else None,
+        baseline_run=session.compare_dir.name if session.compare_dir else None,
     )
     summary = build_summary(session.folder.records(), session.folder.cells(), meta=run_meta(session), options=options)
     write_run_reports(session.folder.path, summary)

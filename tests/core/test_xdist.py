@@ -1,0 +1,48 @@
+"""A serial run and an xdist run of the same grid give the same per-example results."""
+import json
+
+import pytest
+from conftest import latest_run, read_results
+
+DETERMINISTIC = ("task", "model", "tier", "optimizer", "seed", "example_id", "score", "correct", "parse_error",
+                 "error", "input_tokens", "output_tokens", "cost_usd")
+
+
+def per_example(run_dir):
+    return sorted(tuple(r[k] for k in DETERMINISTIC) for r in read_results(run_dir))
+
+
+def cell_means(run_dir):
+    cells = json.loads((run_dir / "summary.json").read_text())["cells"]
+    return sorted((c["task"], c["model"], c["optimizer"], c["n"], c["mean"]) for c in cells)
+
+
+def run_twice(sweep, args):
+    serial = sweep.runpytest(*args, "-n", "0")
+    serial_dir = latest_run(sweep.path)
+    parallel = sweep.runpytest(*args, "-n", "2", "--arb-cache-dir=.cache2")
+    parallel_dir = latest_run(sweep.path)
+    assert serial_dir != parallel_dir
+    return serial, serial_dir, parallel, parallel_dir
+
+
+def test_serial_and_two_workers_agree_example_by_example(sweep):
+    args = ["--arb-tasks=sentiment,arithmetic", "--arb-models=openai/good,ollama_chat/fake-local",
+            "--arb-optimizers=none,labeled,bootstrap", "--arb-n=8", "--arb-train=6", "--arb-dev=4"]
+    serial, serial_dir, parallel, parallel_dir = run_twice(sweep, args)
+    serial.assert_outcomes(passed=12)
+    parallel.assert_outcomes(passed=12)
+    assert len(per_example(serial_dir)) == 12 * 8
+    assert per_example(serial_dir) == per_example(parallel_dir)
+    assert cell_means(serial_dir) == cell_means(parallel_dir)
+
+
+@pytest.mark.real_model
+def test_serial_and_two_workers_agree_on_the_embedded_model(sweep):
+    sweep.makeconftest("")  # the real providers, not the scripted ones
+    args = ["--arb-tasks=sentiment", "--arb-models=llamacpp/smollm2-135m", "--arb-optimizers=none,labeled",
+            "--arb-n=12", "--arb-train=4"]
+    serial, serial_dir, parallel, parallel_dir = run_twice(sweep, args)
+    serial.assert_outcomes(passed=2)
+    parallel.assert_outcomes(passed=2)
+    assert per_example(serial_dir) == per_example(parallel_dir)
