@@ -50,6 +50,23 @@ def _tail(path: str) -> str:
 
 
 @pytest.fixture
+def isolated_lm_cache(tmp_path):
+    """DSPy's response cache in a fresh folder for one test; the previous cache comes back after."""
+    import dspy
+
+    previous = dspy.__dict__.get("cache")
+    directory = tmp_path / "dspy_cache"
+    dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True, disk_cache_dir=str(directory))
+    try:
+        yield directory
+    finally:
+        if previous is None:
+            dspy.__dict__.pop("cache", None)
+        else:
+            dspy.cache = previous
+
+
+@pytest.fixture
 def unused_port() -> int:
     """A loopback port nothing listens on (for "server unreachable" tests)."""
     return _free_port()

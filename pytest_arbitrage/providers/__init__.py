@@ -28,11 +28,15 @@ from .specs import (
 )
 
 __all__ = [
-    "DEFAULT_MODEL", "EMBEDDED_MODELS", "TIERS", "VALID_PROVIDERS", "EmbeddedModel", "ModelSpec",
+    "DEFAULT_MODEL", "EMBEDDED_MODELS", "MODEL_ID_KEY", "TIERS", "VALID_PROVIDERS", "EmbeddedModel", "ModelSpec",
     "ModelUnavailable", "UsageError", "parse_model_spec", "parse_model_specs", "provision_lm", "adapter_for",
 ]
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")  # no metadata download on first dspy.LM use
+# llama.cpp's CPU backend uses OpenMP. With libgomp's default busy-waiting, a 2-thread decode on a
+# busy 2-core machine crawled for minutes (measured); passive waiting costs nothing measurable.
+# libgomp reads this once, when llama_cpp is first imported, so it is set here, before that.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 MODEL_ID_KEY = "arbitrage_model_id"  # in LM kwargs["metadata"]: part of every cache key
 
 

@@ -71,7 +71,7 @@ class FakeOllama(BaseHTTPRequestHandler):
 def fake_ollama(monkeypatch):
     handler = type("Handler", (FakeOllama,), {"models": {"present:latest"}, "pulls": [], "chats": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     host = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setenv("OLLAMA_HOST", host)
