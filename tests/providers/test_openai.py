@@ -60,7 +60,8 @@ def test_round_trip_usage_cache_and_no_secret_on_disk(served, isolated_lm_cache,
     predict.save(str(tmp_path / "program.json"))
     written = [p.read_bytes() for p in isolated_lm_cache.rglob("*") if p.is_file()]
     assert written and not any(SECRET.encode() in blob for blob in written)
-    assert SECRET not in (tmp_path / "program.json").read_text()
+    saved = (tmp_path / "program.json").read_text()
+    assert f'"model": "openai/{served.alias}"' in saved and SECRET not in saved
     assert SECRET not in json.dumps(lm.dump_state())
 
 
