@@ -3,6 +3,7 @@ import threading
 from types import SimpleNamespace
 
 import dspy
+import numpy as np
 import pytest
 from dspy.lm15 import Config, Message, Request
 
@@ -49,6 +50,35 @@ def test_same_prompt_same_output_whatever_ran_before(smollm2_lm):
     assert ask(engine, "What is the capital of France?") == first
     one_thread = LlamaCppEngine(engine.path, settings=LlamaSettings(n_threads=1))
     assert ask(one_thread, "What is the capital of France?") == first
+
+
+def last_prompt_logits(loaded, text: str, *, reuse: bool) -> np.ndarray:
+    """Logits after evaluating `text` through the engine's generate path (prompt cache on or off)."""
+    llm = loaded.llm
+    loaded.reuse.enabled = reuse
+    generator = llm.generate(llm.tokenize(text.encode()), temp=0.0)
+    next(generator)
+    logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
+    generator.close()
+    return logits
+
+
+@pytest.mark.real_model
+def test_prompt_cache_gives_bitwise_the_logits_of_a_fresh_context(smollm2_lm):
+    loaded = smollm2_lm.engine.model
+    prefix = "Classify the sentiment of short texts as positive, negative or neutral.\n\n" * 4
+    texts = [f"{prefix}Text: {t}\nSentiment:" for t in ("I love it", "Awful.", "meh", "Great stuff, really great")]
+    with loaded.lock:
+        fresh = [last_prompt_logits(loaded, t, reuse=False) for t in texts]
+        reused = 0
+        # Repeats and shared prefixes in a mixed order. Reusing any common prefix (llama-cpp-python's
+        # own behaviour) changed the logits of the repeated 3 by 0.5 here.
+        for i in (0, 3, 3, 1, 1, 2, 0):
+            expected_reuse = loaded.reuse.reusable(loaded.llm.tokenize(texts[i].encode()))
+            reused += expected_reuse
+            assert np.array_equal(last_prompt_logits(loaded, texts[i], reuse=True), fresh[i])
+        loaded.reuse.enabled = smollm2_lm.engine.settings.reuse_prefix
+    assert reused >= 7 * 64  # the cache was really used
 
 
 @pytest.mark.real_model
