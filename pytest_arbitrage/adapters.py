@@ -112,12 +112,13 @@ class CompletionAdapter(dspy.Adapter):
 def lenient_parse(signature, completion: str) -> dict[str, Any] | None:
     """Outputs read from free text by the fallback rules, or None when nothing usable is there."""
     text = _MARKER.sub("", completion or "").strip()
-    if not text:
-        return None
     names = list(signature.output_fields)
     values = read_labelled(signature, text)
-    if names[-1] not in values:
-        values = {name: "" for name in names[:-1]} | {names[-1]: text}
+    if not values.get(names[-1]):
+        bare = without_labels(signature, text)
+        if not bare:
+            return None
+        values = {name: "" for name in names[:-1]} | {names[-1]: bare}
     try:
         return _coerce_all(signature, values, strict=False)
     except ValueError:
@@ -145,20 +146,24 @@ def label(field_info) -> str:
     return prefix if prefix.endswith(":") else f"{prefix}:"
 
 
+def without_labels(signature, text: str) -> str:
+    """`text` with any output-field label ("Answer:") cut from the start of its lines."""
+    patterns = [_label_pattern(name, f) for name, f in signature.output_fields.items()]
+    lines = [next((p.sub("", line, count=1) for p in patterns if p.match(line)), line) for line in text.splitlines()]
+    return "\n".join(lines).strip()
+
+
 def _label_pattern(name: str, field_info) -> re.Pattern:
     words = {re.escape(name), re.escape(name.replace("_", " ")), re.escape(label(field_info)[:-1])}
     return re.compile(rf"^\s*[*#\s]*(?:{'|'.join(sorted(words))})[*\s]*:\**", re.IGNORECASE)
 
 
 def _coerce_all(signature, values: dict[str, str], *, strict: bool) -> dict[str, Any]:
-    out = {}
-    for name, f in signature.output_fields.items():
-        if name not in values:
-            if strict:
-                raise ValueError(f"missing output field {name}")
-            values[name] = ""
-        out[name] = coerce(values[name], f.annotation)
-    return out
+    """Every output field coerced to its type; `strict` also wants every field present and the last non-empty."""
+    last = list(signature.output_fields)[-1]
+    if strict and (values.keys() != signature.output_fields.keys() or not values[last]):
+        raise ValueError(f"expected every output field and a non-empty {last}, got {sorted(values)}")
+    return {name: coerce(values.get(name, ""), f.annotation) for name, f in signature.output_fields.items()}
 
 
 def coerce(value: str, annotation) -> Any:

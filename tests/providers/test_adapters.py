@@ -156,3 +156,14 @@ def test_lenient_parse_strips_stray_markers():
     sig = dspy.Signature("text -> summary")
     assert lenient_parse(sig, "[[ ## summary ## ]] short one [[ ## completed ## ]]") == {"summary": "short one"}
     assert lenient_parse(sig, "[[ ## completed ## ]]") is None
+
+
+@pytest.mark.parametrize("raw", ["Sentiment:", "**Sentiment:**  \n", "Sentiment:\n[[ ## completed ## ]]"])
+def test_a_label_alone_is_not_an_answer(raw):
+    with pytest.raises(AdapterParseError):
+        run(LenientChatAdapter(), "text -> sentiment", raw, text="x")
+
+
+def test_unlabelled_text_goes_to_the_last_field_without_other_labels():
+    prediction, _ = run(LenientChatAdapter(), "question -> reasoning, answer", "Reasoning: it is 4", question="2+2?")
+    assert (prediction.reasoning, prediction.answer) == ("", "it is 4")
