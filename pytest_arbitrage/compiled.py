@@ -37,7 +37,7 @@ def _program_path(cell: Cell, cell_data, *, lm, teacher_lm, settings: Settings) 
         task=cell.task, optimizer=cell.optimizer, settings=OPTIMIZER_SETTINGS[cell.optimizer],
         model_identity=lm_identity(lm), teacher_identity=lm_identity(teacher_lm),
         trainset=cell_data.train, devset=cell_data.dev, seed=settings.seed,
-        extra={"max_tokens": settings.max_tokens, "adapter": type(adapter_for(cell.model)).__name__},
+        extra={"max_tokens": lm.kwargs.get("max_tokens"), "adapter": type(adapter_for(cell.model)).__name__},
     )
     return settings.cache_dir / "programs" / cell.task / f"{cell.optimizer}-{key}.json"
 

@@ -53,16 +53,6 @@ def is_noop(compiled: dspy.Module, baseline: dspy.Module) -> bool:
     return compiled.dump_state() == baseline.dump_state()
 
 
-def pass_metric(task: Task) -> Callable:
-    """The task's score as a DSPy metric: a float when evaluating, pass/fail when bootstrapping."""
-
-    def metric(example, prediction, trace=None, *_args, **_kwargs):
-        value = task.score(example, prediction).value
-        return value >= task.pass_threshold if trace is not None else value
-
-    return metric
-
-
 def _gepa_metric(task: Task) -> Callable:
     def metric(gold, pred, trace=None, pred_name=None, pred_trace=None):
         score = task.score(gold, pred)
@@ -83,14 +73,14 @@ def _labeled(job: CompileJob, student, settings: dict):
 
 
 def _bootstrap(job: CompileJob, student, settings: dict):
-    optimizer = dspy.BootstrapFewShot(metric=pass_metric(job.task), teacher_settings={"lm": job.teacher_lm},
+    optimizer = dspy.BootstrapFewShot(metric=job.task.dspy_metric, teacher_settings={"lm": job.teacher_lm},
                                       **settings)
     return optimizer.compile(student, trainset=job.trainset)
 
 
 def _bootstrap_rs(job: CompileJob, student, settings: dict):
     optimizer = dspy.BootstrapFewShotWithRandomSearch(
-        metric=pass_metric(job.task), teacher_settings={"lm": job.teacher_lm},
+        metric=job.task.dspy_metric, teacher_settings={"lm": job.teacher_lm},
         num_threads=job.threads, **settings)
     return optimizer.compile(student, trainset=job.trainset, valset=job.devset or job.trainset)
 
@@ -98,7 +88,7 @@ def _bootstrap_rs(job: CompileJob, student, settings: dict):
 def _mipro(job: CompileJob, student, settings: dict):
     settings = dict(settings)
     num_trials, minibatch = settings.pop("num_trials"), settings.pop("minibatch")
-    optimizer = dspy.MIPROv2(metric=pass_metric(job.task), prompt_model=job.teacher_lm, task_model=job.student_lm,
+    optimizer = dspy.MIPROv2(metric=job.task.dspy_metric, prompt_model=job.teacher_lm, task_model=job.student_lm,
                              teacher_settings={"lm": job.teacher_lm}, auto=None, seed=job.seed,
                              num_threads=job.threads, verbose=False, **settings)
     return optimizer.compile(student, trainset=job.trainset, valset=job.devset or job.trainset,

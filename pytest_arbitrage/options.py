@@ -53,7 +53,7 @@ OPTIONS = (
     Option("report_dir", "reports", "where run folders are written"),
     Option("cache_dir", ".arbitrage_cache", "LM cache and compiled programs"),
     Option("data", "offline", "task data: offline, hub, or TASK=FILE.jsonl pairs (comma-separated)"),
-    Option("max_tokens", "160", "max tokens an LM may generate per call"),
+    Option("max_tokens", "", "max tokens an LM may generate per call (default: each task's own budget)"),
     Option("threads", "1", "examples evaluated in parallel per cell (API models)"),
     Option("max_error_rate", "0.5", "a cell whose LM-error rate is above this fails"),
     Option("tier", "", "tier overrides, SPEC=local|api pairs (comma-separated)"),
@@ -79,7 +79,7 @@ class Settings:
     cache_dir: Path
     data: str
     data_files: dict[str, Path] = field(default_factory=dict)
-    max_tokens: int = 160
+    max_tokens: int | None = None
     threads: int = 1
     max_error_rate: float = 0.5
     tier_overrides: dict[str, str] = field(default_factory=dict)
@@ -110,7 +110,7 @@ def parse_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], 
         cache_dir=root / (raw("cache_dir") or ".arbitrage_cache"),
         data=data,
         data_files=data_files,
-        max_tokens=_int("max_tokens", raw("max_tokens"), minimum=1),
+        max_tokens=_int("max_tokens", raw("max_tokens"), minimum=1) if raw("max_tokens") else None,
         threads=_int("threads", raw("threads"), minimum=1),
         max_error_rate=_fraction("max_error_rate", raw("max_error_rate")),
         tier_overrides=_pairs("tier", raw("tier"), valid_values=("local", "api")),

@@ -107,14 +107,17 @@ def arb_data(arb_session, arb_cell):
 
 
 @pytest.fixture
-def arb_lm(arb_session, arb_cell):
+def arb_lm(arb_session, arb_cell, arb_task):
     """The cell's LM; the cell is skipped with a reason when the model cannot be reached."""
-    return arb_session.lm_or_skip(arb_cell.model.spec)
+    return arb_session.for_task(arb_session.lm_or_skip(arb_cell.model.spec), arb_task)
 
 
 @pytest.fixture
-def arb_teacher_lm(arb_session, arb_settings, arb_lm):
-    return arb_session.lm_or_skip(arb_settings.teacher) if arb_settings.teacher else arb_lm
+def arb_teacher_lm(arb_session, arb_settings, arb_task, arb_lm):
+    """The optimizers' prompt/teacher/reflection model: `--arb-teacher`, else the cell's own LM."""
+    if not arb_settings.teacher:
+        return arb_lm
+    return arb_session.for_task(arb_session.lm_or_skip(arb_settings.teacher), arb_task)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ teardown report, one JSON string per item.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import asdict
 
@@ -17,7 +18,7 @@ import pytest
 from pytest_arbitrage import data as task_data
 from pytest_arbitrage.grid import Cell, build_grid
 from pytest_arbitrage.options import Settings
-from pytest_arbitrage.records import CellInfo, Record
+from pytest_arbitrage.records import CellInfo, Record, append_lines, read_jsonl
 
 CELL_INFO = pytest.StashKey[dict]()
 CELL_RECORDS = pytest.StashKey[list]()
@@ -59,13 +60,17 @@ class CellRunner:
         if spec not in self._lms:
             model = parse_model_spec(spec, tier_overrides=self.settings.tier_overrides)
             try:
-                self._lms[spec] = provision_lm(model, max_tokens=self.settings.max_tokens, temperature=0.0)
+                self._lms[spec] = provision_lm(model, max_tokens=self.settings.max_tokens or 256, temperature=0.0)
             except ModelUnavailable as exc:
                 self._lms[spec] = exc
         lm = self._lms[spec]
         if isinstance(lm, Exception):
             pytest.skip(f"{spec}: {lm}")
         return lm
+
+    def for_task(self, lm, task):
+        """The LM with the task's generation budget (`--arb-max-tokens` overrides every task's)."""
+        return lm.copy(max_tokens=self.settings.max_tokens or task.max_tokens)
 
     def program(self, node, cell: Cell, task, cell_data, lm, teacher_lm):
         from pytest_arbitrage.compiled import compiled_program
@@ -130,10 +135,20 @@ class CellRunner:
 
 
 class WorkerSession(CellRunner):
-    """On an xdist worker: buffer each item's records and ship them with its teardown report."""
+    """On an xdist worker: buffer each item's records and ship them with its teardown report.
+
+    Each record is also appended to a spool file as it is scored, from which the
+    controller recovers the records of a cell that was interrupted mid-way.
+    """
+
+    def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str):
+        super().__init__(config, settings, run_id=run_id)
+        self.spool = spool_dir(settings, run_id) / f"{config.workerinput['workerid']}.jsonl"
+        self.spool.parent.mkdir(parents=True, exist_ok=True)
 
     def emit(self, node, record: Record) -> None:
         node.stash.setdefault(CELL_RECORDS, []).append(asdict(record))
+        append_lines(self.spool, [record.to_json()])
 
     def _finished_cell(self, item, cell: Cell) -> list[tuple[str, str]]:
         records = item.stash.get(CELL_RECORDS, [])
@@ -182,6 +197,7 @@ class ControllerSession(CellRunner):
         report.user_properties[:] = kept
 
     def pytest_sessionfinish(self, session) -> None:
+        self._recover_spooled_records()
         if not self.folder.created:
             return
         from pytest_arbitrage.summary_writer import write_summary
@@ -190,6 +206,13 @@ class ControllerSession(CellRunner):
         self.config.hook.pytest_arbitrage_summary(summary=self.summary, run_dir=self.folder.path, config=self.config)
         if self.regressions and self.settings.fail_on == "regression":
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _recover_spooled_records(self) -> None:
+        """Records workers scored but never reported (an interrupted cell); written once each."""
+        spool = spool_dir(self.settings, self.run_id)
+        for path in sorted(spool.glob("*.jsonl")):
+            self._write_records(list(read_jsonl(path)))
+        shutil.rmtree(spool, ignore_errors=True)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if self.summary is None:
@@ -201,6 +224,10 @@ class ControllerSession(CellRunner):
         terminalreporter.write_line(f"run folder: {self.folder.path}")
         for regression in self.regressions:
             terminalreporter.write_line(f"REGRESSION: {regression['message']}", red=True, bold=True)
+
+
+def spool_dir(settings: Settings, run_id: str):
+    return settings.cache_dir / "spool" / run_id
 
 
 def _info(node) -> dict:

@@ -75,6 +75,7 @@ DATA = DataSpec(
 
 TASK = register(
     Task(
+        max_tokens=160,
         name="agentic",
         description="Implicit multi-step yes/no reasoning (StrategyQA), chain of thought; accuracy.",
         make_program=lambda: dspy.ChainOfThought(StrategyQuestion),

@@ -84,6 +84,8 @@ class Task:
     pass_threshold: a score at or above this counts as a success when an optimizer
         needs a yes/no answer (bootstrapping demos).
     axes: extra grouping keys reports can group by, e.g. {"depth": 3}.
+    max_tokens: generation budget per LM call; short answers need few tokens, and tiny
+        models that ignore the format would otherwise ramble to any limit.
     """
 
     name: str
@@ -94,6 +96,7 @@ class Task:
     binary: bool = True
     pass_threshold: float = 1.0
     axes: Mapping[str, str | int] = field(default_factory=dict)
+    max_tokens: int = 48
 
     def dspy_metric(self, example: dspy.Example, pred: dspy.Prediction, trace=None, *_args) -> float | bool:
         """DSPy's metric convention: a float when evaluating, a bool while bootstrapping (`trace` set)."""

@@ -119,6 +119,7 @@ class WriteCode(dspy.Signature):
 
 TASK = register(
     Task(
+        max_tokens=256,
         name="code",
         description="Python functions: compile on MBPP, pass@1 on HumanEval in a sandbox.",
         make_program=lambda: dspy.Predict(WriteCode),

@@ -86,6 +86,7 @@ DATA = DataSpec(
 
 TASK = register(
     Task(
+        max_tokens=64,
         name="extraction",
         description="Named entity extraction (CoNLL-2003 types); entity-level F1.",
         make_program=lambda: dspy.Predict(Entities),

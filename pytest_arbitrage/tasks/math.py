@@ -38,6 +38,7 @@ DATA = DataSpec(
 
 TASK = register(
     Task(
+        max_tokens=160,
         name="math",
         description="GSM8K-style multi-step word problems, chain of thought; numeric match.",
         make_program=lambda: dspy.ChainOfThought(MathProblem),

@@ -55,6 +55,7 @@ class Chain(dspy.Module):
 def _make(depth: int) -> Task:
     return register(
         Task(
+            max_tokens=64,
             name=f"pipeline_d{depth}",
             description=f"heart_disease as a {depth}-step chained program; accuracy.",
             make_program=lambda: Chain(DEPTHS[depth]),

@@ -104,6 +104,7 @@ DATA = DataSpec(
 
 TASK = register(
     Task(
+        max_tokens=64,
         name="synthesis",
         description="One-sentence summaries (XSum); ROUGE-L F1 x (1 - copied fraction).",
         make_program=lambda: dspy.Predict(Summarize),

@@ -8,11 +8,12 @@ import pytest
 SWEEP_TEST = (Path(__file__).parents[2] / "benchmarks" / "test_sweep.py").read_text()
 
 # A conftest for the inner pytest run: every model is a scripted LM whose answer is a
-# pure function of the prompt, except `openai/down` (unavailable) and `openai/broken`
-# (every call fails). The patch is undone at unconfigure, so in-process runs don't leak.
+# pure function of the prompt, except `openai/down` (unavailable), `openai/broken` (every call
+# fails), `openai/interrupt` (Ctrl-C after 3 calls) and `openai/crash` (the process dies). The patch is undone at unconfigure, so in-process runs don't leak.
 FAKE_MODELS_CONFTEST = textwrap.dedent('''
     import hashlib
     import json
+    import os
     import pytest_arbitrage.evaluation as evaluation
     import pytest_arbitrage.providers as providers
     from pytest_arbitrage.testing import scripted_lm
@@ -27,10 +28,27 @@ FAKE_MODELS_CONFTEST = textwrap.dedent('''
     def fail(prompt):
         raise ConnectionError("scripted outage")
 
+    def dies_after(calls, death):
+        count = [0]
+        def respond_then_die(prompt):
+            count[0] += 1
+            if count[0] > calls:
+                death()
+            return respond(prompt)
+        return respond_then_die
+
+    def interrupt():
+        raise KeyboardInterrupt
+
+    def crash():
+        os._exit(3)
+
+    RESPONDERS = {"broken": fail, "interrupt": dies_after(3, interrupt), "crash": dies_after(3, crash)}
+
     def fake_provision(model, **kwargs):
         if model.spec.endswith("/down"):
             raise providers.ModelUnavailable("the fake server is down; start it with `fake serve`")
-        lm = scripted_lm(fail if model.spec.endswith("/broken") else respond, model=model.spec)
+        lm = scripted_lm(RESPONDERS.get(model.spec.rsplit("/", 1)[-1], respond), model=model.spec)
         ENGINES[model.spec] = lm.engine
         return lm
 

@@ -115,3 +115,13 @@ def test_rerunning_a_sweep_reuses_programs_and_makes_no_new_lm_calls(sweep):
 
 def engine_calls(pytester) -> int:
     return sum(json.loads((pytester.path / "engine_calls.json").read_text()).values())
+
+
+def test_an_interrupted_run_keeps_every_example_already_scored(sweep):
+    result = sweep.runpytest("--arb-tasks=sentiment", "--arb-models=openai/interrupt", "--arb-optimizers=none",
+                             "--arb-n=10")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    run = latest_run(sweep.path)
+    records = read_results(run)
+    assert len(records) == 3 and len({r["example_id"] for r in records}) == 3
+    assert json.loads((run / "summary.json").read_text())["cells"][0]["n"] == 3

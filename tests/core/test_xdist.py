@@ -46,3 +46,13 @@ def test_serial_and_two_workers_agree_on_the_embedded_model(sweep):
     serial.assert_outcomes(passed=2)
     parallel.assert_outcomes(passed=2)
     assert per_example(serial_dir) == per_example(parallel_dir)
+
+
+def test_a_crashed_worker_loses_no_scored_example_and_other_cells_go_on(sweep):
+    result = sweep.runpytest("--arb-tasks=sentiment,arithmetic", "--arb-models=openai/good,openai/crash",
+                             "--arb-optimizers=none", "--arb-n=6", "-n", "2")
+    result.assert_outcomes(passed=2, failed=2)  # each crash takes down its cell only
+    records = read_results(latest_run(sweep.path))
+    crashed = [r for r in records if r["model"] == "openai/crash"]
+    assert len([r for r in records if r["model"] == "openai/good"]) == 12
+    assert len(crashed) == 6 and len({(r["task"], r["example_id"]) for r in crashed}) == 6
