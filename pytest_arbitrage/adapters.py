@@ -3,6 +3,7 @@
 - `LenientChatAdapter`: formats exactly like `dspy.ChatAdapter`; parses the normal way and,
   when that fails, falls back to reading plain text (never to JSONAdapter, which doubles
   the calls and which tiny models cannot follow either).
+- `CompactChatAdapter`: for tiny in-process chat models: plain chat turns, no markers.
 - `CompletionAdapter`: for base (not instruction-tuned) models. One plain prompt: the
   instructions, the demos as "Field: value" blocks, the inputs, then the first output
   field's label ("Sentiment:") for the model to continue; generation stops at a blank line.
@@ -105,6 +106,43 @@ class CompletionAdapter(dspy.Adapter):
         text = f"{label(first)} {completion.strip()}"
         try:
             return _coerce_all(signature, read_labelled(signature, text), strict=True)
+        except (AdapterParseError, ValueError) as exc:
+            return _fallback_or_raise(signature, completion, exc, type(self).__name__)
+
+
+class CompactChatAdapter(CompletionAdapter):
+    """For tiny chat models: the instructions as the system message, each demo as a user turn
+    ("Field: value" inputs) and an assistant turn (the bare answer, or "Field: value" lines when
+    there are several outputs), then the inputs. No markers to echo; parsed like a completion.
+
+    Measured on SmolLM2-135M, 40 sentiment examples: ChatAdapter's format 5/40 zero-shot and
+    0/40 with 3 demos (33 and 40 parse errors); this format 10/40 and 14/40 (16 and 0).
+    """
+
+    def format(self, signature, demos, inputs) -> list[dict[str, Any]]:
+        outputs = list(signature.output_fields)
+        system = textwrap.dedent(signature.instructions).strip()
+        if len(outputs) == 1:
+            system += f"\nAnswer with the {outputs[0].replace('_', ' ')} only."
+        messages = [{"role": "system", "content": system}]
+        for demo in (d for d in demos if _has_output(signature, d)):
+            messages += [{"role": "user", "content": self._inputs(signature, demo)},
+                         {"role": "assistant", "content": self._answer(signature, demo)}]
+        return messages + [{"role": "user", "content": self._inputs(signature, inputs)}]
+
+    def _inputs(self, signature, values: dict) -> str:
+        return "\n".join(f"{label(f)} {_one_paragraph(values[n])}" for n, f in signature.input_fields.items()
+                         if n in values)
+
+    def _answer(self, signature, values: dict) -> str:
+        if len(signature.output_fields) == 1:
+            return _one_paragraph(values[next(iter(signature.output_fields))])
+        return "\n".join(f"{label(f)} {_one_paragraph(values[n])}" for n, f in signature.output_fields.items()
+                         if values.get(n) is not None)
+
+    def parse(self, signature, completion: str) -> dict[str, Any]:
+        try:
+            return _coerce_all(signature, read_labelled(signature, completion), strict=True)
         except (AdapterParseError, ValueError) as exc:
             return _fallback_or_raise(signature, completion, exc, type(self).__name__)
 

@@ -12,7 +12,9 @@ import pytest
 
 from pytest_arbitrage import hooks
 from pytest_arbitrage.options import OPTIONS, Settings, SettingsError, parse_settings
+from pytest_arbitrage.providers import UsageError, parse_model_spec
 from pytest_arbitrage.session import ControllerSession, WorkerSession
+from pytest_arbitrage.tasks import all_tasks, get_task
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 SESSION_KEY = pytest.StashKey[object]()
@@ -44,8 +46,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _settings(config: pytest.Config) -> Settings:
-    from pytest_arbitrage.tasks import all_tasks
-
     def raw(name: str) -> str | None:
         option = f"arbitrage_{name}"
         value = config.getoption(option)
@@ -60,8 +60,6 @@ def _settings(config: pytest.Config) -> Settings:
 
 
 def _check_models(settings: Settings) -> None:
-    from pytest_arbitrage.providers import UsageError, parse_model_spec
-
     for spec in (*settings.models, *([settings.teacher] if settings.teacher else [])):
         try:
             parse_model_spec(spec, tier_overrides=settings.tier_overrides)
@@ -96,8 +94,6 @@ def arb_session(pytestconfig: pytest.Config):
 
 @pytest.fixture
 def arb_task(arb_cell):
-    from pytest_arbitrage.tasks import get_task
-
     return get_task(arb_cell.task)
 
 

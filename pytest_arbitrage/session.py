@@ -13,12 +13,25 @@ import shutil
 import time
 from dataclasses import asdict
 
+import dspy
 import pytest
 
 from pytest_arbitrage import data as task_data
+from pytest_arbitrage import providers
+from pytest_arbitrage.compiled import compiled_program
+from pytest_arbitrage.evaluation import CellContext, evaluate_cell
 from pytest_arbitrage.grid import Cell, build_grid
+from pytest_arbitrage.lm_cache import configure_lm_cache
 from pytest_arbitrage.options import Settings
+from pytest_arbitrage.pricing import cost_usd, load_prices
+from pytest_arbitrage.providers import ModelUnavailable, adapter_for, parse_model_spec
 from pytest_arbitrage.records import CellInfo, Record, append_lines, read_jsonl
+from pytest_arbitrage.reports import render_terminal
+from pytest_arbitrage.reports.runs import RunNotFound, resolve_run
+from pytest_arbitrage.run_folder import RunFolder, new_run_id
+from pytest_arbitrage.summary_writer import write_summary
+from pytest_arbitrage.tasks import get_task
+from pytest_arbitrage.usage import meter
 
 CELL_INFO = pytest.StashKey[dict]()
 CELL_RECORDS = pytest.StashKey[list]()
@@ -28,8 +41,6 @@ CELL_PROPERTY = "arbitrage_cell"
 
 class CellRunner:
     def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str):
-        from pytest_arbitrage.lm_cache import configure_lm_cache
-
         self.config = config
         self.settings = settings
         self.run_id = run_id
@@ -39,28 +50,23 @@ class CellRunner:
     # -- the grid ---------------------------------------------------------------------------
 
     def grid(self) -> list[Cell]:
-        from pytest_arbitrage.providers import parse_model_spec
-
         models = [parse_model_spec(spec, tier_overrides=self.settings.tier_overrides) for spec in self.settings.models]
         return build_grid(self.settings.tasks, models, self.settings.optimizers)
 
     # -- fixtures ---------------------------------------------------------------------------
 
     def cell_data(self, cell: Cell) -> task_data.CellData:
-        from pytest_arbitrage.tasks import get_task
-
         s = self.settings
         source = task_data.data_source(cell.task, kind=s.data, files=s.data_files)
         return task_data.cell_data(get_task(cell.task), source, n=s.n, train=s.train, dev=s.dev, seed=s.seed)
 
     def lm_or_skip(self, spec: str):
         """A provisioned LM, loaded once per process; skips the cell when unavailable."""
-        from pytest_arbitrage.providers import ModelUnavailable, parse_model_spec, provision_lm
-
         if spec not in self._lms:
             model = parse_model_spec(spec, tier_overrides=self.settings.tier_overrides)
             try:
-                self._lms[spec] = provision_lm(model, max_tokens=self.settings.max_tokens or 256, temperature=0.0)
+                self._lms[spec] = providers.provision_lm(  # looked up late: tests swap in fakes
+                    model, max_tokens=self.settings.max_tokens or 256, temperature=0.0)
             except ModelUnavailable as exc:
                 self._lms[spec] = exc
         lm = self._lms[spec]
@@ -73,8 +79,6 @@ class CellRunner:
         return lm.copy(max_tokens=self.settings.max_tokens or task.max_tokens)
 
     def program(self, node, cell: Cell, task, cell_data, lm, teacher_lm):
-        from pytest_arbitrage.compiled import compiled_program
-
         started = time.perf_counter()
         compiled = compiled_program(cell, task, cell_data, lm=lm, teacher_lm=teacher_lm, settings=self.settings)
         _info(node).update(noop=compiled.noop, program_file=str(compiled.path) if compiled.path else None,
@@ -83,13 +87,6 @@ class CellRunner:
         return compiled.program
 
     def evaluate(self, node, cell: Cell, task, cell_data, lm, program):
-        import dspy
-
-        from pytest_arbitrage.evaluation import CellContext, evaluate_cell
-        from pytest_arbitrage.pricing import cost_usd
-        from pytest_arbitrage.providers import adapter_for
-        from pytest_arbitrage.usage import meter
-
         context = CellContext(run_id=self.run_id, task=task, model=cell.model.spec, tier=cell.model.tier,
                               optimizer=cell.optimizer, seed=self.settings.seed,
                               price=lambda i, o: cost_usd(cell.model.spec, i, o, self.prices))
@@ -104,8 +101,6 @@ class CellRunner:
 
     @property
     def prices(self) -> dict:
-        from pytest_arbitrage.pricing import load_prices
-
         if not hasattr(self, "_prices"):
             self._prices = load_prices(self.settings.prices)
         return self._prices
@@ -126,8 +121,6 @@ class CellRunner:
         return report
 
     def _finished_cell(self, item, cell: Cell) -> list[tuple[str, str]]:
-        from pytest_arbitrage.tasks import get_task
-
         info = CellInfo(run_id=self.run_id, task=cell.task, model=cell.model.spec, tier=cell.model.tier,
                         optimizer=cell.optimizer, axes=dict(get_task(cell.task).axes),
                         **{"status": "passed", **_info(item)})
@@ -159,9 +152,6 @@ class ControllerSession(CellRunner):
     """The serial process or the xdist controller: the only writer of the run folder."""
 
     def __init__(self, config: pytest.Config, settings: Settings):
-        from pytest_arbitrage.reports.runs import RunNotFound, resolve_run
-        from pytest_arbitrage.run_folder import RunFolder, new_run_id
-
         super().__init__(config, settings, run_id=new_run_id())
         self.folder = RunFolder(settings.report_dir, self.run_id)
         self.compare_dir = None
@@ -200,8 +190,6 @@ class ControllerSession(CellRunner):
         self._recover_spooled_records()
         if not self.folder.created:
             return
-        from pytest_arbitrage.summary_writer import write_summary
-
         self.summary, self.regressions = write_summary(self)
         self.config.hook.pytest_arbitrage_summary(summary=self.summary, run_dir=self.folder.path, config=self.config)
         if self.regressions and self.settings.fail_on == "regression":
@@ -217,8 +205,6 @@ class ControllerSession(CellRunner):
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if self.summary is None:
             return
-        from pytest_arbitrage.reports import render_terminal
-
         terminalreporter.write_sep("=", "pytest-arbitrage")
         terminalreporter.write_line(render_terminal(self.summary))
         terminalreporter.write_line(f"run folder: {self.folder.path}")

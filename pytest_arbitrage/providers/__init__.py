@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from ..adapters import CompletionAdapter, LenientChatAdapter
+from ..adapters import CompactChatAdapter, CompletionAdapter, LenientChatAdapter
 from .specs import (
     DEFAULT_MODEL,
     EMBEDDED_MODELS,
@@ -58,8 +58,11 @@ def provision_lm(spec: ModelSpec, *, max_tokens: int = 256, temperature: float =
 
 
 def adapter_for(spec: ModelSpec):
-    """The adapter a model can follow: lenient chat for chat models, completion-style for base models."""
-    return LenientChatAdapter() if spec.chat else CompletionAdapter()
+    """The adapter a model can follow: completion-style for base models, plain chat turns for the
+    tiny in-process chat models, DSPy's chat format (read leniently) for everything else."""
+    if not spec.chat:
+        return CompletionAdapter()
+    return CompactChatAdapter() if spec.provider == "llamacpp" else LenientChatAdapter()
 
 
 def _llamacpp_lm(spec: ModelSpec, settings, common: dict):

@@ -167,3 +167,28 @@ def test_a_label_alone_is_not_an_answer(raw):
 def test_unlabelled_text_goes_to_the_last_field_without_other_labels():
     prediction, _ = run(LenientChatAdapter(), "question -> reasoning, answer", "Reasoning: it is 4", question="2+2?")
     assert (prediction.reasoning, prediction.answer) == ("", "it is 4")
+
+
+def test_compact_chat_adapter_sends_plain_turns_and_reads_bare_answers():
+    from pytest_arbitrage.adapters import CompactChatAdapter
+
+    signature = dspy.Signature("text -> sentiment", "Classify the sentiment.")
+    demos = [{"text": "I love it", "sentiment": "positive"}, {"text": "Awful.", "sentiment": "negative"}]
+    messages = CompactChatAdapter().format(signature, demos, {"text": "It is a chair."})
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert messages[0]["content"] == "Classify the sentiment.\nAnswer with the sentiment only."
+    assert messages[1]["content"] == "Text: I love it" and messages[2]["content"] == "positive"
+    assert not any("[[" in m["content"] for m in messages)
+    assert CompactChatAdapter().parse(signature, "neutral, I think") == {"sentiment": "neutral, I think"}
+    with pytest.raises(dspy.utils.exceptions.AdapterParseError):
+        CompactChatAdapter().parse(signature, "   ")
+
+
+def test_compact_chat_adapter_labels_several_outputs():
+    from pytest_arbitrage.adapters import CompactChatAdapter
+
+    signature = dspy.Signature("question -> reasoning, answer")
+    demo = {"question": "2+2?", "reasoning": "Two and two.", "answer": "4"}
+    messages = CompactChatAdapter().format(signature, [demo], {"question": "3+3?"})
+    assert messages[2]["content"] == "Reasoning: Two and two.\nAnswer: 4"
+    assert CompactChatAdapter().parse(signature, "Reasoning: add\nAnswer: 6") == {"reasoning": "add", "answer": "6"}
