@@ -16,6 +16,7 @@ CORRECTIONS = ("holm", "bonferroni", "bh", "none")
 FAIL_ON = ("regression",)
 DATA_KINDS = ("offline", "hub")
 EMBEDDED_MODELS = ("llamacpp/smollm2-135m", "llamacpp/gemma3-270m")
+DEFAULT_MODEL = EMBEDDED_MODELS[0]  # the default sweep must finish in minutes on 2 cores
 
 
 class SettingsError(ValueError):
@@ -42,12 +43,12 @@ class Option:
 
 
 OPTIONS = (
-    Option("models", ",".join(EMBEDDED_MODELS), "model specs to sweep, comma-separated"),
+    Option("models", DEFAULT_MODEL, f"model specs to sweep, comma-separated (embedded: {', '.join(EMBEDDED_MODELS)})"),
     Option("optimizers", "none,labeled", f"optimizers to sweep: {', '.join(OPTIMIZERS)}"),
     Option("tasks", "all", "tasks to sweep, comma-separated, or 'all'"),
-    Option("n", "40", "test examples per cell"),
-    Option("train", "24", "training examples for compiling"),
-    Option("dev", "24", "dev examples for selecting among candidates"),
+    Option("n", "20", "test examples per cell"),
+    Option("train", "16", "training examples for compiling"),
+    Option("dev", "16", "dev examples for selecting among candidates"),
     Option("seed", "0", "the one seed for sampling and optimizers"),
     Option("teacher", None, "prompt/teacher/reflection model for optimizers (default: the cell's own model)"),
     Option("report_dir", "reports", "where run folders are written"),

@@ -14,9 +14,9 @@ def settings_from(**given):
     return parse_settings(defaults.get, valid_tasks=TASKS, root=Path("/root"))
 
 
-def test_defaults_sweep_every_task_on_the_embedded_models():
+def test_defaults_sweep_every_task_on_the_default_embedded_model():
     s = settings_from()
-    assert s.models == ("llamacpp/smollm2-135m", "llamacpp/gemma3-270m")
+    assert s.models == ("llamacpp/smollm2-135m",)
     assert s.tasks == ("arithmetic", "sentiment")
     assert s.optimizers[0] == "none"
     assert s.report_dir == Path("/root/reports")
