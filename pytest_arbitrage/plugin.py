@@ -60,11 +60,14 @@ def _settings(config: pytest.Config) -> Settings:
 
 
 def _check_models(settings: Settings) -> None:
-    for spec in (*settings.models, *([settings.teacher] if settings.teacher else [])):
+    """Model specs are parsed (no I/O) up front, so a typo fails before any LM is called."""
+    specs = [("--arb-models", spec) for spec in settings.models]
+    specs += [("--arb-teacher", settings.teacher)] if settings.teacher else []
+    for flag, spec in specs:
         try:
             parse_model_spec(spec, tier_overrides=settings.tier_overrides)
         except UsageError as exc:
-            raise SettingsError(f"--arb-models: {exc}") from None
+            raise SettingsError(f"{flag}: {exc}") from None
 
 
 @pytest.hookimpl(optionalhook=True)
