@@ -46,7 +46,7 @@ OPTIONS = (
     Option("models", DEFAULT_MODEL, f"model specs to sweep, comma-separated (embedded: {', '.join(EMBEDDED_MODELS)})"),
     Option("optimizers", "none,labeled", f"optimizers to sweep: {', '.join(OPTIMIZERS)}"),
     Option("tasks", "all", "tasks to sweep, comma-separated, or 'all'"),
-    Option("n", "20", "test examples per cell"),
+    Option("n", "10", "test examples per cell (the default keeps the default sweep to minutes)"),
     Option("train", "16", "training examples for compiling"),
     Option("dev", "16", "dev examples for selecting among candidates"),
     Option("seed", "0", "the one seed for sampling and optimizers"),

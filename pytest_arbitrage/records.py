@@ -57,6 +57,7 @@ class CellInfo:
     compile_seconds: float | None = None
     eval_seconds: float | None = None
     program_file: str | None = None
+    program_from_cache: bool | None = None
     data_origin: str | None = None
     axes: dict = field(default_factory=dict)
 

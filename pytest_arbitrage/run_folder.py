@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class RunFolder:
         self.path = self.report_dir / run_id
         self._created = False
         self._seen: set[tuple[str, str, str, str]] = set()
+        self._lock = threading.Lock()  # DSPy's Evaluate scores examples in several threads
 
     @property
     def created(self) -> bool:
@@ -33,11 +35,12 @@ class RunFolder:
 
     def add_records(self, records: list[dict]) -> list[dict]:
         """Append records not written before (a record is (task, model, optimizer, example_id))."""
-        fresh = [r for r in records if _record_key(r) not in self._seen]
-        if fresh:
-            self._ensure()
-            append_lines(self.path / RESULTS_FILE, (json.dumps(r, sort_keys=True) for r in fresh))
-            self._seen.update(_record_key(r) for r in fresh)
+        with self._lock:
+            fresh = [r for r in records if _record_key(r) not in self._seen]
+            if fresh:
+                self._ensure()
+                append_lines(self.path / RESULTS_FILE, (json.dumps(r, sort_keys=True) for r in fresh))
+                self._seen.update(_record_key(r) for r in fresh)
         return fresh
 
     def add_cell(self, cell: dict) -> None:

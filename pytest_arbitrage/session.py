@@ -82,6 +82,7 @@ class CellRunner:
         started = time.perf_counter()
         compiled = compiled_program(cell, task, cell_data, lm=lm, teacher_lm=teacher_lm, settings=self.settings)
         _info(node).update(noop=compiled.noop, program_file=str(compiled.path) if compiled.path else None,
+                           program_from_cache=compiled.from_cache if compiled.path else None,
                            compile_seconds=round(time.perf_counter() - started, 3),
                            data_origin=cell_data.origin)
         return compiled.program

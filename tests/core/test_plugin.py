@@ -111,6 +111,8 @@ def test_rerunning_a_sweep_reuses_programs_and_makes_no_new_lm_calls(sweep):
     assert strip(first) == strip(second), "cached answers and their token counts must be identical"
     programs = list((sweep.path / ".arbitrage_cache" / "programs" / "sentiment").glob("bootstrap-*.json"))
     assert len(programs) == 1
+    cells = [json.loads(line) for line in (latest_run(sweep.path) / "cells.jsonl").read_text().splitlines()]
+    assert {c["optimizer"]: c["program_from_cache"] for c in cells} == {"none": None, "bootstrap": True}
 
 
 def engine_calls(pytester) -> int:
