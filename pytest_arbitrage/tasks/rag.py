@@ -31,15 +31,17 @@ def generate() -> list[dict]:
         facts = landmark_facts(world)
         template, answer = QUESTIONS[list(QUESTIONS)[i % len(QUESTIONS)]]
         records.append({"context": landmark_passage(facts), "question": template.format(name=facts["name"]),
-                        "answers": [answer(facts)]})
+                        "answer": answer(facts), "answers": [answer(facts)]})
     return unique(records, "question")
 
 
+# `answer` (the output field's name) gives labeled demos their answer; `answers` are all the accepted ones.
 def _from_squad(row) -> dict | None:
     context = str(row["context"])
     if len(context) > MAX_CONTEXT:
         return None  # keep contexts a 2k-token model can read whole
-    return {"context": context, "question": row["question"], "answers": list(row["answers"]["text"])}
+    answers = list(row["answers"]["text"])
+    return {"context": context, "question": row["question"], "answer": answers[0], "answers": answers}
 
 
 class ContextAnswer(dspy.Signature):
