@@ -20,10 +20,6 @@ class Cell:
     def id(self) -> str:
         return f"{self.task}-{self.model.spec}-{self.optimizer}"
 
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.task, self.model.spec, self.optimizer)
-
 
 def build_grid(tasks: tuple[str, ...], models: list[ModelSpec], optimizers: tuple[str, ...]) -> list[Cell]:
     """Cells ordered by task, then model (as given), then optimizer (`none` first)."""

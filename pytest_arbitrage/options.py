@@ -31,14 +31,11 @@ class Option:
 
     @property
     def flag(self) -> str:
-        return f"--arb-{self.name.replace('_', '-')}"
+        return _flag(self.name)
 
     @property
     def ini(self) -> str:
-        return f"arbitrage_{self.name}"
-
-    @property
-    def dest(self) -> str:
+        """The ini key, also the argparse dest, so one name reads either."""
         return f"arbitrage_{self.name}"
 
 

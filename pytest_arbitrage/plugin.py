@@ -24,7 +24,7 @@ RUN_ID_INPUT = "arbitrage_run_id"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("arbitrage", "pytest-arbitrage: DSPy program benchmarks")
     for option in OPTIONS:
-        group.addoption(option.flag, dest=option.dest, default=None, help=f"{option.help} (ini: {option.ini})")
+        group.addoption(option.flag, dest=option.ini, default=None, help=f"{option.help} (ini: {option.ini})")
         parser.addini(option.ini, help=option.help, default=option.default)
 
 

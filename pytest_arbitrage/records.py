@@ -36,10 +36,6 @@ class Record:
     cost_usd: float
     axes: dict = field(default_factory=dict)
 
-    @property
-    def cell_key(self) -> tuple[str, str, str]:
-        return (self.task, self.model, self.optimizer)
-
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 

@@ -44,8 +44,3 @@ class ScriptedEngine:
 def scripted_lm(respond: Callable[[str], str], *, model: str = "scripted/fake", cache: bool = True) -> dspy.LM:
     return dspy.LM(model, engine=ScriptedEngine(respond), cache=cache, num_retries=0, temperature=0.0)
 
-
-def last_input(prompt: str) -> str:
-    """The text after the last DSPy input marker or 'Field:' line, for responders keyed on inputs."""
-    tail = prompt.rsplit("]]", 1)[-1] if "]]" in prompt else prompt
-    return tail.strip()
