@@ -12,6 +12,7 @@ import json
 import shutil
 import time
 from dataclasses import asdict
+from functools import cached_property
 
 import dspy
 import pytest
@@ -100,11 +101,9 @@ class CellRunner:
         _add_junit_properties(node, outcome)
         return outcome
 
-    @property
+    @cached_property
     def prices(self) -> dict:
-        if not hasattr(self, "_prices"):
-            self._prices = load_prices(self.settings.prices)
-        return self._prices
+        return load_prices(self.settings.prices)
 
     def emit(self, node, record: Record) -> None:
         raise NotImplementedError
