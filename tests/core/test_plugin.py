@@ -127,3 +127,15 @@ def test_an_interrupted_run_keeps_every_example_already_scored(sweep):
     records = read_results(run)
     assert len(records) == 3 and len({r["example_id"] for r in records}) == 3
     assert json.loads((run / "summary.json").read_text())["cells"][0]["n"] == 3
+
+
+def test_the_benchmark_suite_collects_a_cell_per_task_by_default(pytester):
+    from pathlib import Path
+
+    from pytest_arbitrage.tasks import all_tasks
+
+    benchmarks = Path(__file__).parents[2] / "benchmarks"
+    result = pytester.runpytest_subprocess(str(benchmarks), "--collect-only", "-q", "-p", "no:cacheprovider")
+    collected = {line.split("[", 1)[1].split("-", 1)[0] for line in result.outlines if "::test_cell[" in line}
+    assert collected == set(all_tasks()) | {"weather_feel"}
+    assert len(collected) >= 18
