@@ -1,6 +1,7 @@
 """A cell's program: compiled once, saved as DSPy JSON, reused while its inputs are unchanged."""
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import dspy
 from pytest_arbitrage.grid import Cell
 from pytest_arbitrage.optimizers import OPTIMIZER_SETTINGS, CompileJob, compile_program, is_noop
 from pytest_arbitrage.options import Settings
-from pytest_arbitrage.program_cache import load_or_compile, program_key
+from pytest_arbitrage.program_cache import ProgramKey, digest, load_or_compile
 from pytest_arbitrage.providers import MODEL_ID_KEY, adapter_for
 
 
@@ -19,27 +20,59 @@ class CompiledProgram:
     noop: bool | None  # None for the baseline itself
     path: Path | None
     from_cache: bool
+    program_hash: str  # of the baseline program's definition
+    reuse: str | None = None
 
 
 def compiled_program(cell: Cell, task, cell_data, *, lm, teacher_lm, settings: Settings) -> CompiledProgram:
+    baseline = task.make_program()
+    definition = program_definition(baseline)
     if cell.optimizer == "none":
-        return CompiledProgram(task.make_program(), noop=None, path=None, from_cache=False)
+        return CompiledProgram(baseline, noop=None, path=None, from_cache=False, program_hash=digest(definition))
     job = CompileJob(task=task, optimizer=cell.optimizer, student_lm=lm, teacher_lm=teacher_lm,
                      trainset=cell_data.train, devset=cell_data.dev, seed=settings.seed, threads=settings.threads)
-    path = _program_path(cell, cell_data, lm=lm, teacher_lm=teacher_lm, settings=settings)
+    key = _program_key(cell, cell_data, lm=lm, teacher_lm=teacher_lm, settings=settings, definition=definition)
+    path = settings.cache_dir / "programs" / cell.task / f"{cell.optimizer}-{key.hex}.json"
     with dspy.context(adapter=adapter_for(cell.model)):
-        program, cached = load_or_compile(path, make_program=task.make_program, compile_fn=lambda: compile_program(job))
-    return CompiledProgram(program, noop=is_noop(program, task.make_program()), path=path, from_cache=cached)
+        loaded = load_or_compile(path, make_program=task.make_program, compile_fn=lambda: compile_program(job), key=key)
+    return CompiledProgram(loaded.program, noop=is_noop(loaded.program, baseline), path=path,
+                           from_cache=loaded.from_cache, program_hash=digest(definition), reuse=loaded.reuse)
 
 
-def _program_path(cell: Cell, cell_data, *, lm, teacher_lm, settings: Settings) -> Path:
-    key = program_key(
+def program_definition(program: dspy.Module) -> dict:
+    """Everything about an unoptimized program that an optimizer's output depends on."""
+    return {
+        "class": f"{type(program).__module__}.{type(program).__qualname__}",
+        "code": _source(type(program)),
+        "modules": [[name, type(module).__name__] for name, module in program.named_sub_modules()],
+        "signatures": {name: _signature(p.signature) for name, p in program.named_predictors()},
+        "state": program.dump_state(),
+    }
+
+
+def _signature(signature) -> dict:
+    return {
+        "instructions": signature.instructions,
+        "fields": {name: [str(f.annotation), f.json_schema_extra] for name, f in signature.fields.items()},
+    }
+
+
+def _source(cls) -> str | None:
+    """The class's code (a changed `forward` is a changed program); None for built-in modules."""
+    try:
+        return inspect.getsource(cls)
+    except (OSError, TypeError):
+        return None
+
+
+def _program_key(cell: Cell, cell_data, *, lm, teacher_lm, settings: Settings, definition: dict) -> ProgramKey:
+    return ProgramKey.of(
         task=cell.task, optimizer=cell.optimizer, settings=OPTIMIZER_SETTINGS[cell.optimizer],
         model_identity=lm_identity(lm), teacher_identity=lm_identity(teacher_lm),
         trainset=cell_data.train, devset=cell_data.dev, seed=settings.seed,
         extra={"max_tokens": lm.kwargs.get("max_tokens"), "adapter": type(adapter_for(cell.model)).__name__},
+        program=definition,
     )
-    return settings.cache_dir / "programs" / cell.task / f"{cell.optimizer}-{key}.json"
 
 
 def lm_identity(lm) -> str:

@@ -2,23 +2,36 @@
 
 DSPy's `Evaluate` drives the loop (threads, progress). The program is wrapped so
 that every example — failed LM call, unparseable output or success — becomes a
-`Record` the moment it is scored, and nothing escapes to abort the cell.
+`Record` the moment it is scored. Three kinds of trouble are told apart:
+
+- an LM fault (DSPy's `LMError`): retried with backoff when transient (rate limit,
+  timeout, server or transport error, honouring `retry_after`), then recorded as the
+  example's error; a permanent one (bad request, auth) is recorded at once;
+- output the adapter cannot read: a `parse_error`, never retried;
+- a bug in the program itself: not the LM's fault, so the cell stops at once and the
+  exception propagates with its own traceback.
+
+A cell whose errors already exceed `max_error_rate` of its examples cannot pass, so
+the remaining examples are not run (`CellOutcome.stopped_early`).
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import dspy
-from dspy.utils.exceptions import AdapterParseError
+from dspy.utils.exceptions import AdapterParseError, LMError, is_retryable_lm_error
 
 from pytest_arbitrage.records import Record
 from pytest_arbitrage.redact import redact
 from pytest_arbitrage.tasks import Score, Task
 from pytest_arbitrage.usage import counting
 
-RETRY_DELAYS = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt of a failing LM call
+RETRY_DELAYS = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt of a transient LM fault
+MAX_RETRY_AFTER_S = 30.0  # a server asking for longer is treated as down for this example
+ANSWER_LIMIT = 2000  # characters of raw and parsed answers kept per record
 
 
 @dataclass(frozen=True)
@@ -32,19 +45,27 @@ class CellContext:
     optimizer: str
     seed: int
     price: Callable[[int, int], float] = lambda tokens_in, tokens_out: 0.0
+    max_error_rate: float = 1.0
+    program_hash: str | None = None
 
 
 @dataclass
 class CellOutcome:
     records: list[Record] = field(default_factory=list, repr=False)
+    planned: int = 0
+    stopped_early: bool = False
 
     @property
     def n(self) -> int:
         return len(self.records)
 
     @property
+    def errors(self) -> int:
+        return sum(r.error is not None for r in self.records)
+
+    @property
     def error_rate(self) -> float:
-        return sum(r.error is not None for r in self.records) / self.n if self.n else 0.0
+        return self.errors / self.n if self.n else 0.0
 
     @property
     def parse_error_rate(self) -> float:
@@ -56,7 +77,17 @@ class CellOutcome:
 
     def error_message(self, limit: int = 3) -> str:
         errors = sorted({r.error for r in self.records if r.error})[:limit]
-        return f"{self.error_rate:.0%} of {self.n} examples failed; first errors: {errors}"
+        stopped = (f"; stopped after {self.n} of {self.planned} examples, since the error rate could no "
+                   "longer come back under the limit" if self.stopped_early else "")
+        return f"{self.errors} of {self.n} examples failed ({self.error_rate:.0%}){stopped}; first errors: {errors}"
+
+    def failure(self, max_error_rate: float) -> str | None:
+        """Why the cell fails, in words, or None when it passes."""
+        if self.n == 0:
+            return "the cell had no test examples"
+        if self.stopped_early or self.error_rate > max_error_rate:
+            return f"LM errors above --arb-max-error-rate={max_error_rate}: {self.error_message()}"
+        return None
 
 
 @dataclass
@@ -65,19 +96,54 @@ class _Attempt:
     error: str | None
     parse_error: bool
     latency_ms: float
-    input_tokens: int
-    output_tokens: int
+    calls: list[dict]
+
+
+class _Stop:
+    """Shared by the example threads: the first program error, and whether to stop."""
+
+    def __init__(self, context: CellContext, planned: int):
+        self.allowed_errors = context.max_error_rate * planned
+        self.program_error: BaseException | None = None
+        self.errors = 0
+        self._lock = threading.Lock()
+
+    def note(self, attempt: _Attempt) -> None:
+        with self._lock:
+            self.errors += attempt.error is not None
+
+    @property
+    def hopeless(self) -> bool:
+        return self.errors > self.allowed_errors
+
+    @property
+    def now(self) -> bool:
+        return self.program_error is not None or self.hopeless
 
 
 def evaluate_cell(program: dspy.Module, examples: list[dspy.Example], *, context: CellContext,
                   emit: Callable[[Record], None], threads: int = 1) -> CellOutcome:
-    """Run `program` on `examples`; `emit` receives each record as soon as it is scored."""
-    outcome = CellOutcome()
+    """Run `program` on `examples`; `emit` receives each record as soon as it is scored.
+
+    Raises the program's own exception (with its traceback) if the program is broken.
+    """
+    outcome = CellOutcome(planned=len(examples))
+    stop = _Stop(context, len(examples))
 
     def run_one(**inputs):
-        return dspy.Prediction(attempt=_attempt(program, inputs))
+        if stop.now:
+            return dspy.Prediction(attempt=None)
+        try:
+            attempt = _attempt(program, inputs)
+        except Exception as exc:  # the program's own bug: stop the cell, re-raised below
+            stop.program_error = stop.program_error or exc
+            return dspy.Prediction(attempt=None)
+        stop.note(attempt)
+        return dspy.Prediction(attempt=attempt)
 
     def metric(example, prediction, trace=None):
+        if prediction.attempt is None:
+            return 0.0
         record = _record(context, example, prediction.attempt)
         outcome.records.append(record)
         emit(record)
@@ -86,6 +152,9 @@ def evaluate_cell(program: dspy.Module, examples: list[dspy.Example], *, context
     evaluator = dspy.Evaluate(devset=examples, metric=metric, num_threads=threads,
                               display_progress=False, max_errors=len(examples) + 1, failure_score=0.0)
     evaluator(run_one)
+    if stop.program_error is not None:
+        raise stop.program_error
+    outcome.stopped_early = len(outcome.records) < len(examples) and stop.hopeless
     return outcome
 
 
@@ -94,23 +163,43 @@ def _attempt(program: dspy.Module, inputs: dict) -> _Attempt:
     with counting() as calls:
         prediction, error, parse_error = _call_with_retries(program, inputs)
     latency_ms = (time.perf_counter() - started) * 1000
-    tokens_in, tokens_out = sum(c[0] for c in calls), sum(c[1] for c in calls)
-    return _Attempt(prediction, error, parse_error, latency_ms, tokens_in, tokens_out)
+    return _Attempt(prediction, error, parse_error, latency_ms, calls)
 
 
 def _call_with_retries(program: dspy.Module, inputs: dict):
-    """(prediction, error, parse_error): LM faults are retried with backoff, parse failures are not."""
-    error = None
+    """(prediction, error, parse_error). Anything but an LM fault or a parse failure propagates."""
     for delay in (*RETRY_DELAYS, None):
         try:
             return program(**inputs), None, False
         except AdapterParseError:
             return None, None, True
-        except Exception as exc:  # an LM or program fault: retried, then recorded
-            error = redact(f"{type(exc).__name__}: {exc}")[:500]
-            if delay is not None:
-                time.sleep(delay)
-    return None, error, False
+        except Exception as exc:
+            fault = lm_fault(exc)
+            if fault is None:
+                raise
+            if delay is None or not is_retryable_lm_error(fault):
+                return None, redact(f"{type(fault).__name__}: {fault}")[:500], False
+            time.sleep(_backoff(fault, delay))
+    raise AssertionError("unreachable")
+
+
+def lm_fault(exc: BaseException) -> LMError | None:
+    """The LM error behind `exc` (adapters may wrap it), or None for a non-LM exception."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, LMError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _backoff(fault: LMError, delay: float) -> float:
+    """The server's `Retry-After` when it gave one (bounded), else our own delay."""
+    retry_after = getattr(fault, "retry_after", None)
+    if isinstance(retry_after, (int, float)) and retry_after >= 0:
+        return min(float(retry_after), MAX_RETRY_AFTER_S)
+    return delay
 
 
 def _score(task: Task, example: dspy.Example, attempt: _Attempt) -> Score:
@@ -124,14 +213,26 @@ def _score(task: Task, example: dspy.Example, attempt: _Attempt) -> Score:
         return Score.unparseable(binary=task.binary)
 
 
+def _answer(prediction: dspy.Prediction | None) -> dict | None:
+    """The parsed output fields, as text, for a user debugging a cell."""
+    if prediction is None:
+        return None
+    return {k: str(v)[:ANSWER_LIMIT] for k, v in prediction.items()}
+
+
 def _record(context: CellContext, example: dspy.Example, attempt: _Attempt) -> Record:
     score = _score(context.task, example, attempt)
+    tokens_in = sum(c["input_tokens"] for c in attempt.calls)
+    tokens_out = sum(c["output_tokens"] for c in attempt.calls)
+    raw = attempt.calls[-1]["text"] if attempt.calls else None
     return Record(
         run_id=context.run_id, task=context.task.name, model=context.model, tier=context.tier,
         optimizer=context.optimizer, seed=context.seed, example_id=str(example.example_id),
         score=float(score.value), correct=score.correct, parse_error=bool(score.parse_error),
         error=attempt.error, latency_ms=round(attempt.latency_ms, 3),
-        input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens,
-        cost_usd=context.price(attempt.input_tokens, attempt.output_tokens),
-        axes=dict(context.task.axes),
+        input_tokens=tokens_in, output_tokens=tokens_out,
+        cost_usd=context.price(tokens_in, tokens_out),
+        axes=dict(context.task.axes), lm_calls=len(attempt.calls),
+        raw_answer=redact(raw[:ANSWER_LIMIT]) if raw is not None else None,
+        answer=_answer(attempt.prediction), program_hash=context.program_hash,
     )

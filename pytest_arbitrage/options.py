@@ -13,14 +13,25 @@ from typing import Callable
 
 OPTIMIZERS = ("none", "labeled", "bootstrap", "bootstrap_rs", "mipro", "gepa")
 CORRECTIONS = ("holm", "bonferroni", "bh", "none")
-FAIL_ON = ("regression",)
+FAIL_ON = ("regression", "inconclusive")
 DATA_KINDS = ("offline", "hub")
 EMBEDDED_MODELS = ("llamacpp/smollm2-135m", "llamacpp/gemma3-270m")
 DEFAULT_MODEL = EMBEDDED_MODELS[0]  # the default sweep must finish in minutes on 2 cores
 
 
 class SettingsError(ValueError):
-    """A bad option value; the message names the value and the valid choices."""
+    """A bad option value; the message names the option, the value and the valid choices.
+
+    `option` is the option's name (e.g. "n"); `str()` names it as a flag, `named(label)`
+    as whatever the user wrote (the ini key when the value came from the ini file).
+    """
+
+    def __init__(self, option: str, message: str):
+        super().__init__(f"{_flag(option)}: {message}")
+        self.option, self.message = option, message
+
+    def named(self, label: str) -> str:
+        return f"{label}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -58,9 +69,13 @@ OPTIONS = (
     Option("alpha", "0.05", "significance level"),
     Option("correction", "holm", f"multiple-comparison correction: {', '.join(CORRECTIONS)}"),
     Option("compare", None, "a saved run (path or 'latest') to compare against"),
-    Option("fail_on", None, "fail the session on: regression"),
+    Option("fail_on", None, "fail cells (and so the session) on: regression, inconclusive (comma-separated)"),
+    Option("min_effect", None, "the smallest drop the gate must be able to see; a cell whose MDE is larger is inconclusive"),
+    Option("timeout", "", "seconds one LM call may take before it is an error (default: 60 for api models, none in-process)"),
+    Option("include_partial", "false", "let cells cut short by an interrupt or a crash into the comparisons"),
     Option("prices", None, "JSON or TOML file extending the price table"),
 )
+API_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -84,12 +99,25 @@ class Settings:
     alpha: float = 0.05
     correction: str = "holm"
     compare: str | None = None
-    fail_on: str | None = None
+    fail_on: tuple[str, ...] = ()
+    min_effect: float | None = None
+    timeout: float | None = None
+    include_partial: bool = False
     prices: Path | None = None
 
     def as_dict(self) -> dict:
         """JSON-friendly view for run metadata."""
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()}
+        return _jsonable(self.__dict__)
+
+
+def _jsonable(value):
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 def parse_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], root: Path) -> Settings:
@@ -115,7 +143,10 @@ def parse_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], 
         alpha=_alpha(raw("alpha")),
         correction=_one_of("correction", raw("correction"), CORRECTIONS),
         compare=raw("compare") or None,
-        fail_on=_one_of("fail_on", raw("fail_on"), FAIL_ON) if raw("fail_on") else None,
+        fail_on=_fail_on(raw("fail_on"), raw("compare")),
+        min_effect=_fraction("min_effect", raw("min_effect")) if raw("min_effect") else None,
+        timeout=_positive("timeout", raw("timeout")) if raw("timeout") else None,
+        include_partial=_bool("include_partial", raw("include_partial")),
         prices=root / raw("prices") if raw("prices") else None,
     )
 
@@ -127,15 +158,15 @@ def _flag(name: str) -> str:
 def _list(name: str, text: str | None) -> tuple[str, ...]:
     items = tuple(part.strip() for part in (text or "").split(",") if part.strip())
     if not items:
-        raise SettingsError(f"{_flag(name)}: expected a comma-separated list, got {text!r}")
+        raise SettingsError(name, f"expected a comma-separated list, got {text!r}")
     if len(set(items)) != len(items):
-        raise SettingsError(f"{_flag(name)}: {text!r} names a value twice")
+        raise SettingsError(name, f"{text!r} names a value twice")
     return items
 
 
 def _one_of(name: str, value: str | None, valid: tuple[str, ...]) -> str:
     if value not in valid:
-        raise SettingsError(f"{_flag(name)}: unknown value {value!r}; valid: {', '.join(valid)}")
+        raise SettingsError(name, f"unknown value {value!r}; valid: {', '.join(valid)}")
     return value
 
 
@@ -152,7 +183,7 @@ def _tasks(text: str | None, valid_tasks: list[str]) -> tuple[str, ...]:
     items = _list("tasks", text)
     for item in items:
         if item not in valid_tasks:
-            raise SettingsError(f"--arb-tasks: unknown task {item!r}; valid: {', '.join(sorted(valid_tasks))}")
+            raise SettingsError("tasks", f"unknown task {item!r}; valid: {', '.join(sorted(valid_tasks))}")
     return tuple(sorted(items))
 
 
@@ -160,31 +191,57 @@ def _int(name: str, text: str | None, *, minimum: int) -> int:
     try:
         value = int(str(text).strip())
     except ValueError:
-        raise SettingsError(f"{_flag(name)}: expected a whole number >= {minimum}, got {text!r}") from None
+        raise SettingsError(name, f"expected a whole number >= {minimum}, got {text!r}") from None
     if value < minimum:
-        raise SettingsError(f"{_flag(name)}: expected a whole number >= {minimum}, got {text!r}")
+        raise SettingsError(name, f"expected a whole number >= {minimum}, got {text!r}")
     return value
 
 
 def _float(name: str, text: str | None) -> float:
     try:
-        return float(str(text).strip())
+        value = float(str(text).strip())
     except ValueError:
-        raise SettingsError(f"{_flag(name)}: expected a number, got {text!r}") from None
+        raise SettingsError(name, f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise SettingsError(name, f"expected a finite number, got {text!r}")
+    return value
 
 
 def _fraction(name: str, text: str | None) -> float:
     value = _float(name, text)
     if not 0.0 <= value <= 1.0:
-        raise SettingsError(f"{_flag(name)}: expected a number between 0 and 1, got {text!r}")
+        raise SettingsError(name, f"expected a number between 0 and 1, got {text!r}")
     return value
+
+
+def _positive(name: str, text: str | None) -> float:
+    value = _float(name, text)
+    if value <= 0:
+        raise SettingsError(name, f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+def _bool(name: str, text: str | None) -> bool:
+    value = str(text or "false").strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(name, f"expected true or false, got {text!r}")
+    return value in ("true", "1", "yes")
 
 
 def _alpha(text: str | None) -> float:
     value = _float("alpha", text)
     if not 0.0 < value < 1.0:
-        raise SettingsError(f"--arb-alpha: expected a number strictly between 0 and 1, got {text!r}")
+        raise SettingsError("alpha", f"expected a number strictly between 0 and 1, got {text!r}")
     return value
+
+
+def _fail_on(text: str | None, compare: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    choices = _choices("fail_on", text, FAIL_ON)
+    if not compare:
+        raise SettingsError("fail_on", f"{text!r} needs a run to compare with: add --arb-compare=RUN|latest")
+    return choices
 
 
 def _pairs(name: str, text: str | None, *, valid_values: tuple[str, ...] | None = None) -> dict[str, str]:
@@ -192,9 +249,9 @@ def _pairs(name: str, text: str | None, *, valid_values: tuple[str, ...] | None 
     for part in (p.strip() for p in (text or "").split(",") if p.strip()):
         key, sep, value = part.rpartition("=")
         if not sep or not key or not value:
-            raise SettingsError(f"{_flag(name)}: expected KEY=VALUE pairs, got {part!r}")
+            raise SettingsError(name, f"expected KEY=VALUE pairs, got {part!r}")
         if valid_values and value not in valid_values:
-            raise SettingsError(f"{_flag(name)}: {part!r} has value {value!r}; valid: {', '.join(valid_values)}")
+            raise SettingsError(name, f"{part!r} has value {value!r}; valid: {', '.join(valid_values)}")
         pairs[key] = value
     return pairs
 
@@ -205,12 +262,42 @@ def _data(text: str | None, valid_tasks: list[str], root: Path) -> tuple[str, di
     if text in DATA_KINDS:
         return text, {}
     if "=" not in text:
-        raise SettingsError(f"--arb-data: unknown value {text!r}; valid: offline, hub, or TASK=FILE.jsonl pairs")
+        raise SettingsError("data", f"unknown value {text!r}; valid: offline, hub, or TASK=FILE.jsonl pairs")
     files = {}
     for task, path in _pairs("data", text).items():
         if task not in valid_tasks:
-            raise SettingsError(f"--arb-data: unknown task {task!r}; valid: {', '.join(sorted(valid_tasks))}")
+            raise SettingsError("data", f"unknown task {task!r}; valid: {', '.join(sorted(valid_tasks))}")
         files[task] = (root / path).resolve()
         if not files[task].is_file():
-            raise SettingsError(f"--arb-data: file {str(files[task])!r} for task {task!r} does not exist")
+            raise SettingsError("data", f"file {str(files[task])!r} for task {task!r} does not exist")
     return "offline", files
+
+
+def check_paths(settings: Settings) -> None:
+    """Everything a run will read or write, checked before the first LM call."""
+    from pytest_arbitrage.pricing import load_prices
+
+    for name in ("report_dir", "cache_dir"):
+        path = getattr(settings, name)
+        if path.exists() and not path.is_dir():
+            raise SettingsError(name, f"{str(path)!r} is a file, not a folder")
+    latest = settings.report_dir / "latest"
+    if latest.is_dir() and not latest.is_symlink():
+        raise SettingsError("report_dir", f"{str(latest)!r} is a real folder; move it away so 'latest' "
+                                          "can point at the newest run")
+    try:
+        load_prices(settings.prices)
+    except ValueError as exc:
+        raise SettingsError("prices", str(exc)) from None
+    _check_data_files(settings.data_files)
+
+
+def _check_data_files(files: dict[str, Path]) -> None:
+    """Every line of every data file, so a bad row is a usage error and not a failed cell later."""
+    from pytest_arbitrage.tasks import DataFileError, check_data_file
+
+    for task, path in files.items():
+        try:
+            check_data_file(task, path)
+        except DataFileError as exc:
+            raise SettingsError("data", str(exc)) from None

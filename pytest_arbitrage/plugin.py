@@ -5,20 +5,22 @@ Everything substantial lives in plain modules; each hook here calls one of them.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")  # no metadata download at import
 
 import pytest
 
 from pytest_arbitrage import hooks
-from pytest_arbitrage.options import OPTIONS, Settings, SettingsError, parse_settings
-from pytest_arbitrage.providers import UsageError, parse_model_spec
+from pytest_arbitrage.options import OPTIONS, Settings, SettingsError, check_paths, parse_settings
+from pytest_arbitrage.providers import UsageError, parse_model_spec, parse_model_specs
 from pytest_arbitrage.session import ControllerSession, WorkerSession
 from pytest_arbitrage.tasks import all_tasks, get_task
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 SESSION_KEY = pytest.StashKey[object]()
 RUN_ID_INPUT = "arbitrage_run_id"
+COMPARE_INPUT = "arbitrage_compare_dir"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,7 +40,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
-        session = WorkerSession(config, settings, run_id=workerinput[RUN_ID_INPUT])
+        compare_dir = workerinput.get(COMPARE_INPUT)
+        session = WorkerSession(config, settings, run_id=workerinput[RUN_ID_INPUT],
+                                compare_dir=Path(compare_dir) if compare_dir else None)
     else:
         session = ControllerSession(config, settings)
     config.stash[SESSION_KEY] = session
@@ -46,34 +50,55 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _settings(config: pytest.Config) -> Settings:
+    from_ini: set[str] = set()
+
     def raw(name: str) -> str | None:
         option = f"arbitrage_{name}"
         value = config.getoption(option)
-        return value if value is not None else config.getini(option)
+        if value is None:
+            from_ini.add(name)
+            return config.getini(option)
+        return value
 
     try:
         settings = parse_settings(raw, valid_tasks=list(all_tasks()), root=config.rootpath)
         _check_models(settings)
+        check_paths(settings)
     except SettingsError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        # Name the option as the user wrote it: the ini key when the value came from the ini file.
+        label = f"ini key arbitrage_{exc.option}" if exc.option in from_ini else _flag_of(exc.option)
+        raise pytest.UsageError(exc.named(label)) from None
     return settings
+
+
+def _flag_of(name: str) -> str:
+    return next(option.flag for option in OPTIONS if option.name == name)
 
 
 def _check_models(settings: Settings) -> None:
     """Model specs are parsed (no I/O) up front, so a typo fails before any LM is called."""
-    specs = [("--arb-models", spec) for spec in settings.models]
-    specs += [("--arb-teacher", settings.teacher)] if settings.teacher else []
-    for flag, spec in specs:
+    try:
+        models = parse_model_specs(",".join(settings.models), tier_overrides=settings.tier_overrides)
+    except UsageError as exc:
+        raise SettingsError("models", str(exc)) from None
+    if settings.teacher:
         try:
-            parse_model_spec(spec, tier_overrides=settings.tier_overrides)
+            parse_model_spec(settings.teacher, tier_overrides=settings.tier_overrides)
         except UsageError as exc:
-            raise SettingsError(f"{flag}: {exc}") from None
+            raise SettingsError("teacher", str(exc)) from None
+    known = {m.spec for m in models} | {m.spec.rpartition("@")[0] or m.spec for m in models}
+    known |= {settings.teacher} if settings.teacher else set()
+    for spec in settings.tier_overrides:
+        if spec not in known:
+            raise SettingsError("tier", f"{spec!r} is not a model of this sweep; models: {', '.join(settings.models)}")
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:
-    """xdist: hand the controller's run id to each worker."""
-    node.workerinput[RUN_ID_INPUT] = node.config.stash[SESSION_KEY].run_id
+    """xdist: hand the controller's run id and resolved compared run to each worker."""
+    session = node.config.stash[SESSION_KEY]
+    node.workerinput[RUN_ID_INPUT] = session.run_id
+    node.workerinput[COMPARE_INPUT] = str(session.compare_dir) if session.compare_dir else None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -1,15 +1,34 @@
 """Token prices: a built-in table (USD per 1M tokens) that a user file extends.
 
-A user file is JSON or TOML mapping model names to `{"input": X, "output": Y}`
-(USD per 1M tokens), either at top level or under a `models` key. Names match a
-spec exactly, then its last path segment (`openai/gpt-4o` -> `gpt-4o`), then the
-longest built-in prefix (`gpt-4o-2024-08-06` -> `gpt-4o`). Local providers cost 0.
+User price file (`--arb-prices=FILE`, `python -m pytest_arbitrage ... --prices FILE`):
+
+- JSON, or TOML when the name ends in `.toml`.
+- A mapping from model name to an entry, either at the top level or under a single
+  `models` key (then no other top-level key is allowed)::
+
+      {"models": {"gpt-4o": {"input": 2.5, "output": 10}, "my-model": {"input": 0, "output": 0}}}
+
+      ["together_ai/llama-70b"]      # TOML; or [models."together_ai/llama-70b"]
+      input = 0.9
+      output = 0.9
+
+- An entry has exactly the keys `input` and `output`: USD per 1 million input (prompt)
+  and output (completion) tokens. Each is a JSON/TOML number (integer or float), finite
+  and >= 0; strings, booleans, NaN and infinities are rejected, as are other keys
+  (a typo such as "inptu" would otherwise price the model at nothing) and duplicate
+  model names in JSON.
+- A user entry replaces the built-in entry of the same name.
+
+Any problem raises ValueError naming the file (and the model). Names match a spec
+exactly, then its last path segment (`openai/gpt-4o` -> `gpt-4o`), then the longest
+built-in prefix (`gpt-4o-2024-08-06` -> `gpt-4o`). Local providers cost 0.
 An unknown model has no price: `price_of` returns None and reports show the cost
 as unknown, never as 0.
 """
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 LOCAL_PREFIXES = ("llamacpp/", "ollama/", "ollama_chat/", "local/")
@@ -52,18 +71,33 @@ def load_prices(path: Path | None = None) -> dict[str, dict[str, float]]:
     return prices
 
 
+PRICE_KEYS = ("input", "output")
+
+
 def _read_user_prices(path: Path) -> dict[str, dict[str, float]]:
     if not path.is_file():
         raise ValueError(f"price file {path} does not exist")
-    text = path.read_text(encoding="utf-8")
     try:
-        data = _parse(path, text)
+        data = _parse(path, path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ValueError(f"price file {path} is not valid {path.suffix or 'JSON'}: {exc}") from exc
-    table = data.get("models", data) if isinstance(data, dict) else None
-    if not isinstance(table, dict):
-        raise ValueError(f"price file {path} must map model names to {{input, output}}")
+    table = _model_table(path, data)
     return {str(name): _entry(path, name, entry) for name, entry in table.items()}
+
+
+def _model_table(path: Path, data) -> dict:
+    shape = "must map model names to {input, output} (USD per 1M tokens)"
+    if not isinstance(data, dict):
+        raise ValueError(f"price file {path} {shape}")
+    if "models" not in data:
+        return data
+    others = sorted(set(data) - {"models"})
+    if others:
+        # Entries beside a `models` table would be silently ignored.
+        raise ValueError(f"price file {path}: top-level keys {others} beside 'models'; put every model under 'models'")
+    if not isinstance(data["models"], dict):
+        raise ValueError(f"price file {path}: 'models' {shape}")
+    return data["models"]
 
 
 def _parse(path: Path, text: str):
@@ -71,20 +105,45 @@ def _parse(path: Path, text: str):
         import tomllib
 
         return tomllib.loads(text)
-    return json.loads(text)
+    return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    # json.loads keeps the last of two equal keys: a model priced twice would go unnoticed.
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"duplicate key {repeated[0]!r}")
+    return dict(pairs)
 
 
 def _entry(path: Path, name, entry) -> dict[str, float]:
+    where = f"price file {path}: model {name!r}"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where} needs numeric 'input' and 'output' (USD per 1M tokens), got {entry!r}")
+    unknown = sorted(set(entry) - set(PRICE_KEYS))
+    if unknown:
+        raise ValueError(f"{where}: unknown key {unknown[0]!r} (allowed: input, output)")
+    missing = [key for key in PRICE_KEYS if key not in entry]
+    if missing:
+        raise ValueError(f"{where} needs numeric 'input' and 'output' (USD per 1M tokens); missing {missing[0]!r}")
+    return {key: _price(where, key, entry[key]) for key in PRICE_KEYS}
+
+
+def _price(where: str, key: str, value) -> float:
+    # bool is an int subclass: `true` would silently become a price of 1.0.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: {key!r} must be a number (USD per 1M tokens), got {value!r}")
     try:
-        values = {"input": float(entry["input"]), "output": float(entry["output"])}
-    except (TypeError, KeyError, ValueError):
-        raise ValueError(
-            f"price file {path}: model {name!r} needs numeric 'input' and 'output' "
-            "(USD per 1M tokens)"
-        ) from None
-    if values["input"] < 0 or values["output"] < 0:
-        raise ValueError(f"price file {path}: model {name!r} has a negative price")
-    return values
+        price = float(value)
+    except OverflowError:
+        price = math.inf
+    if not math.isfinite(price):
+        # A NaN cost is written as `NaN`, which is not JSON, and breaks every sum after it.
+        raise ValueError(f"{where}: {key!r} must be finite, got {value!r}")
+    if price < 0:
+        raise ValueError(f"{where}: {key!r} is negative ({value!r})")
+    return price
 
 
 def is_local(model: str) -> bool:
@@ -109,4 +168,6 @@ def cost_usd(model: str, input_tokens: int, output_tokens: int, prices: dict) ->
     price = price_of(model, prices)
     if price is None:
         return 0.0
-    return (input_tokens * price["input"] + output_tokens * price["output"]) / 1_000_000
+    cost = (input_tokens * price["input"] + output_tokens * price["output"]) / 1_000_000
+    # A table built by hand (not by load_prices) may hold NaN; NaN is not JSON, so count it as unknown.
+    return cost if math.isfinite(cost) else 0.0

@@ -1,9 +1,14 @@
 """Compiled programs saved as DSPy JSON, reused while nothing they depend on changed.
 
-The key hashes the task data, model identity, teacher, optimizer settings, seed
-and DSPy version. A file lock per key makes two xdist workers that need the same
-program compile it once; the file is written to a temporary name and renamed, so
-a reader never sees half a program.
+The key hashes each thing a compiled program depends on — the program's own
+definition (signatures, instructions, field descriptions, module structure and
+code), task data, model identity, teacher, optimizer settings, seed and DSPy
+version. Beside each program a `.key` file keeps the digest of every part, so when
+a saved program is not reused the cache can say which part changed.
+
+A file lock per key makes two xdist workers that need the same program compile it
+once; files are written to a temporary name and renamed, so a reader never sees
+half a program.
 """
 from __future__ import annotations
 
@@ -11,58 +16,109 @@ import hashlib
 import json
 import os
 import tempfile
-import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import dspy
 from filelock import FileLock
 
+KEY_SUFFIX = ".key"  # beside `<name>.json`; not a program, so not `*.json`
+PART_NAMES = {  # key part -> how a user would say it changed
+    "program": "the program definition", "train": "the training data", "dev": "the dev data",
+    "model": "the model", "teacher": "the teacher model", "settings": "the optimizer settings",
+    "seed": "the seed", "dspy": "the DSPy version", "extra": "the generation settings or adapter",
+    "task": "the task", "optimizer": "the optimizer",
+}
 
-def program_key(*, task: str, optimizer: str, settings: dict, model_identity: str, teacher_identity: str,
-                trainset: list[dspy.Example], devset: list[dspy.Example], seed: int, extra: dict) -> str:
-    payload = {
-        "task": task, "optimizer": optimizer, "settings": settings, "model": model_identity,
-        "teacher": teacher_identity, "seed": seed, "dspy": dspy.__version__, "extra": extra,
-        "train": [_example_payload(e) for e in trainset], "dev": [_example_payload(e) for e in devset],
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+def digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class ProgramKey:
+    parts: dict[str, str]  # part name -> digest
+
+    @classmethod
+    def of(cls, *, task: str, optimizer: str, settings: dict, model_identity: str, teacher_identity: str,
+           trainset: list[dspy.Example], devset: list[dspy.Example], seed: int, extra: dict,
+           program: dict) -> "ProgramKey":
+        values = {
+            "task": task, "optimizer": optimizer, "settings": settings, "model": model_identity,
+            "teacher": teacher_identity, "seed": seed, "dspy": dspy.__version__, "extra": extra,
+            "train": [_example_payload(e) for e in trainset], "dev": [_example_payload(e) for e in devset],
+            "program": program,
+        }
+        return cls({name: digest(value) for name, value in values.items()})
+
+    @property
+    def hex(self) -> str:
+        return digest(self.parts)
 
 
 def _example_payload(example: dspy.Example) -> dict:
     return {k: example[k] for k in sorted(example.keys())}
 
 
+@dataclass(frozen=True)
+class Loaded:
+    program: dspy.Module
+    from_cache: bool
+    reuse: str  # in words: reused, or why not
+
+
 def load_or_compile(path: Path, *, make_program: Callable[[], dspy.Module],
-                    compile_fn: Callable[[], dspy.Module]) -> tuple[dspy.Module, bool]:
-    """The program at `path`, compiling and saving it first if absent. Returns (program, was_cached)."""
+                    compile_fn: Callable[[], dspy.Module], key: ProgramKey | None = None) -> Loaded:
+    """The program at `path`, compiling and saving it first if absent or unreadable."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock"):
-        cached = _load(path, make_program)
-        if cached is not None:
-            return cached, True
+        program, problem = _load(path, make_program)
+        if program is not None:
+            return Loaded(program, True, f"reused {path.name}")
+        reuse = problem or _why_new(path, key)
         program = compile_fn()
-        _save_atomically(program, path)
-        return program, False
+        _save_atomically(path, program.save)
+        if key is not None:
+            _save_atomically(_key_path(path), lambda tmp: Path(tmp).write_text(json.dumps(key.parts, indent=1)))
+        return Loaded(program, False, reuse)
 
 
-def _load(path: Path, make_program: Callable[[], dspy.Module]) -> dspy.Module | None:
+def _load(path: Path, make_program: Callable[[], dspy.Module]) -> tuple[dspy.Module | None, str | None]:
     if not path.exists():
-        return None
+        return None, None
     program = make_program()
     try:
         program.load(str(path))
-    except Exception as exc:  # a damaged cache file is recompiled, not fatal
-        warnings.warn(f"pytest-arbitrage: ignoring unreadable compiled program {path}: {exc}")
-        return None
-    return program
+    except Exception as exc:  # a damaged or foreign file is recompiled, not fatal
+        return None, (f"compiled anew: the saved program {path.name} does not fit this program "
+                      f"({type(exc).__name__}: {exc})")
+    return program, None
 
 
-def _save_atomically(program: dspy.Module, path: Path) -> None:
+def _why_new(path: Path, key: ProgramKey | None) -> str:
+    """Compare with the newest saved key of the same task and optimizer: which parts changed."""
+    prefix = path.name.split("-", 1)[0]
+    others = sorted(path.parent.glob(f"{prefix}-*{KEY_SUFFIX}"), key=lambda p: p.stat().st_mtime)
+    if key is None or not others:
+        return "compiled anew: no saved program yet"
+    try:
+        previous = json.loads(others[-1].read_text())
+    except (OSError, ValueError):
+        return "compiled anew: no readable saved program"
+    changed = [PART_NAMES.get(name, name) for name in key.parts if previous.get(name) != key.parts[name]]
+    return f"compiled anew: {', '.join(changed) or 'the key'} changed since the last saved program"
+
+
+def _key_path(path: Path) -> Path:
+    return path.with_name(path.stem + KEY_SUFFIX)
+
+
+def _save_atomically(path: Path, write: Callable[[str], object]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp.json")
     os.close(fd)
     try:
-        program.save(tmp)
+        write(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -35,6 +35,10 @@ class Record:
     output_tokens: int
     cost_usd: float
     axes: dict = field(default_factory=dict)
+    lm_calls: int = 0
+    raw_answer: str | None = None  # the LM's last raw text for this example
+    answer: dict | None = None  # the parsed output fields
+    program_hash: str | None = None  # the program's definition (see compiled.program_definition)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -47,7 +51,7 @@ class CellInfo:
     model: str
     tier: str
     optimizer: str
-    status: str  # "passed", "failed", "skipped"
+    status: str  # "passed", "failed", "skipped", "partial" (cut short by an interrupt or a crash)
     reason: str | None = None
     noop: bool | None = None
     compile_seconds: float | None = None
@@ -56,6 +60,12 @@ class CellInfo:
     program_from_cache: bool | None = None
     data_origin: str | None = None
     axes: dict = field(default_factory=dict)
+    adapter: str | None = None
+    program_hash: str | None = None  # the program's definition (signatures, instructions, structure)
+    program_reuse: str | None = None  # why a saved program was or was not reused
+    n_requested: int | None = None
+    n_available: int | None = None  # test examples the task has (fewer than requested: says so)
+    gate: dict | None = None  # this cell against the compared run, when gated
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -1,7 +1,8 @@
 """The run folder `<report-dir>/<run-id>/` and the `latest` pointer beside it.
 
 Only the controller process writes here. The folder is created lazily, so a
-pytest session that runs no cells leaves nothing behind.
+pytest session that runs no cells leaves nothing behind. Every line is redacted
+as it is written: error strings and reasons may quote a key or a URL password.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from pytest_arbitrage.records import CELLS_FILE, RESULTS_FILE, append_lines, read_cells, read_records
+from pytest_arbitrage.redact import redact_json
 from pytest_arbitrage.reports.runs import LATEST
 
 
@@ -34,18 +36,27 @@ class RunFolder:
         return self._created
 
     def add_records(self, records: list[dict]) -> list[dict]:
-        """Append records not written before (a record is (task, model, optimizer, example_id))."""
+        """Append records not written before (a record is (task, model, optimizer, example_id)).
+
+        Returns them as written, redacted, so the record hook hands no secret on either.
+        """
         with self._lock:
             fresh = [r for r in records if _record_key(r) not in self._seen]
             if fresh:
                 self._ensure()
+                fresh = redact_json(fresh)
                 append_lines(self.path / RESULTS_FILE, (json.dumps(r, sort_keys=True) for r in fresh))
                 self._seen.update(_record_key(r) for r in fresh)
         return fresh
 
     def add_cell(self, cell: dict) -> None:
         self._ensure()
-        append_lines(self.path / CELLS_FILE, [json.dumps(cell, sort_keys=True)])
+        append_lines(self.path / CELLS_FILE, [json.dumps(redact_json(cell), sort_keys=True)])
+
+    def create(self) -> None:
+        """Make the folder now (a run with cells, before its first LM call)."""
+        with self._lock:
+            self._ensure()
 
     def records(self) -> list[dict]:
         return read_records(self.path) if self._created else []

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import time
+import warnings
 from dataclasses import asdict
 from functools import cached_property
+from pathlib import Path
 
 import dspy
 import pytest
@@ -21,13 +24,18 @@ from pytest_arbitrage import data as task_data
 from pytest_arbitrage import providers
 from pytest_arbitrage.compiled import compiled_program
 from pytest_arbitrage.evaluation import CellContext, evaluate_cell
+from pytest_arbitrage.reports.gate import GateRule, judge
 from pytest_arbitrage.grid import Cell, build_grid
 from pytest_arbitrage.lm_cache import configure_lm_cache
-from pytest_arbitrage.options import Settings
+from pytest_arbitrage.options import API_TIMEOUT_S, Settings
 from pytest_arbitrage.pricing import cost_usd, load_prices
 from pytest_arbitrage.providers import ModelUnavailable, adapter_for, parse_model_spec
-from pytest_arbitrage.records import CellInfo, Record, append_lines, read_jsonl
+from pytest_arbitrage.records import CellInfo, Record, append_lines, read_jsonl, read_records
+from pytest_arbitrage.redact import redact
 from pytest_arbitrage.reports import render_terminal
+from pytest_arbitrage.reports.cells import axes_json, group_cells, key_of
+from pytest_arbitrage.reports.comparisons import compare
+from pytest_arbitrage.reports.options import StatsOptions
 from pytest_arbitrage.reports.runs import RunNotFound, resolve_run
 from pytest_arbitrage.run_folder import RunFolder, new_run_id
 from pytest_arbitrage.summary_writer import write_summary
@@ -41,12 +49,22 @@ CELL_PROPERTY = "arbitrage_cell"
 
 
 class CellRunner:
-    def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str):
+    def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str, compare_dir: Path | None):
         self.config = config
         self.settings = settings
         self.run_id = run_id
+        self.compare_dir = compare_dir
+        self.gated_cells = 0  # cells this run selected: the gate's family
         self._lms: dict[str, object] = {}
         configure_lm_cache(settings.cache_dir / "lm")
+        self._previous_sigterm = _sigterm_as_interrupt()
+
+    def pytest_unconfigure(self, config) -> None:
+        if self._previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._previous_sigterm)
+
+    def pytest_collection_finish(self, session) -> None:
+        self.gated_cells = sum(isinstance(_cell_of(item), Cell) for item in session.items)
 
     # -- the grid ---------------------------------------------------------------------------
 
@@ -67,13 +85,22 @@ class CellRunner:
             model = parse_model_spec(spec, tier_overrides=self.settings.tier_overrides)
             try:
                 self._lms[spec] = providers.provision_lm(  # looked up late: tests swap in fakes
-                    model, max_tokens=self.settings.max_tokens or 256, temperature=0.0)
+                    model, max_tokens=self.settings.max_tokens or 256, temperature=0.0, **self._call_options(model))
             except ModelUnavailable as exc:
                 self._lms[spec] = exc
         lm = self._lms[spec]
         if isinstance(lm, Exception):
-            pytest.skip(f"{spec}: {lm}")
+            reason = redact(f"{spec}: {lm}")
+            if self.settings.fail_on:  # a gate that compared nothing must not pass
+                pytest.fail(f"gate: this cell cannot be compared, its model is unavailable: {reason}", pytrace=False)
+            pytest.skip(reason)
         return lm
+
+    def _call_options(self, model) -> dict:
+        """Remote models: our retry layer alone (evaluation.py) and a time limit per call."""
+        if model.provider == "llamacpp":
+            return {}
+        return {"num_retries": 0, "timeout": self.settings.timeout or API_TIMEOUT_S}
 
     def for_task(self, lm, task):
         """The LM with the task's generation budget (`--arb-max-tokens` overrides every task's)."""
@@ -84,22 +111,70 @@ class CellRunner:
         compiled = compiled_program(cell, task, cell_data, lm=lm, teacher_lm=teacher_lm, settings=self.settings)
         _info(node).update(noop=compiled.noop, program_file=str(compiled.path) if compiled.path else None,
                            program_from_cache=compiled.from_cache if compiled.path else None,
+                           program_hash=compiled.program_hash, program_reuse=compiled.reuse,
                            compile_seconds=round(time.perf_counter() - started, 3),
                            data_origin=cell_data.origin)
         return compiled.program
 
     def evaluate(self, node, cell: Cell, task, cell_data, lm, program):
+        """Score the cell; fails its item (in words) on too many LM errors or at the gate."""
+        self._note_sizes(node, cell, cell_data)
         context = CellContext(run_id=self.run_id, task=task, model=cell.model.spec, tier=cell.model.tier,
                               optimizer=cell.optimizer, seed=self.settings.seed,
-                              price=lambda i, o: cost_usd(cell.model.spec, i, o, self.prices))
+                              price=lambda i, o: cost_usd(cell.model.spec, i, o, self.prices),
+                              max_error_rate=self.settings.max_error_rate,
+                              program_hash=_info(node).get("program_hash"))
         meter(lm)
         started = time.perf_counter()
-        with dspy.context(lm=lm, adapter=adapter_for(cell.model)):
+        adapter = adapter_for(cell.model)
+        _info(node)["adapter"] = type(adapter).__name__
+        with dspy.context(lm=lm, adapter=adapter):
             outcome = evaluate_cell(program, cell_data.test, context=context,
                                     emit=lambda record: self.emit(node, record), threads=self.settings.threads)
         _info(node)["eval_seconds"] = round(time.perf_counter() - started, 3)
         _add_junit_properties(node, outcome)
+        failure = outcome.failure(self.settings.max_error_rate)
+        if failure:
+            pytest.fail(failure, pytrace=False)
+        self._gate(node, cell, outcome)
         return outcome
+
+    def _note_sizes(self, node, cell: Cell, cell_data) -> None:
+        n = len(cell_data.test)
+        _info(node).update(n_requested=self.settings.n, n_available=n)
+        if n < self.settings.n:
+            warnings.warn(f"{cell.id}: --arb-n={self.settings.n} but task {cell.task!r} has only {n} test "
+                          f"examples; the cell scores {n}", UserWarning, stacklevel=2)
+
+    def _gate(self, node, cell: Cell, outcome) -> None:
+        """Judge the cell against the compared run; fail its item when the gate says so."""
+        if self.compare_dir is None:
+            return
+        key = (cell.task, cell.model.spec, cell.optimizer, axes_json(get_task(cell.task).axes))
+        new = group_cells([asdict(r) for r in outcome.records], [])[key]
+        old = self.baseline_cells.get(key)
+        row = compare(old, new, self.stats_options) if old is not None else None
+        verdict = judge(old, new, row, self.gate_rule)
+        _info(node)["gate"] = {k: verdict[k] for k in ("verdict", "p_adj", "method")}
+        if verdict["fails"]:
+            pytest.fail(f"gate: {verdict['message']}", pytrace=False)
+
+    @cached_property
+    def baseline_cells(self) -> dict:
+        return group_cells(read_records(self.compare_dir), [])
+
+    @cached_property
+    def stats_options(self) -> StatsOptions:
+        s = self.settings
+        return StatsOptions(alpha=s.alpha, correction=s.correction, prices=self.prices,
+                            baseline_run=self.compare_dir.name if self.compare_dir else None, gate=self.gate_rule)
+
+    @cached_property
+    def gate_rule(self) -> GateRule:
+        s = self.settings
+        return GateRule(alpha=s.alpha, correction=s.correction, family_size=self.gated_cells,
+                        min_effect=s.min_effect, fail_on=s.fail_on,
+                        against=self.compare_dir.name if self.compare_dir else None)
 
     @cached_property
     def prices(self) -> dict:
@@ -112,10 +187,13 @@ class CellRunner:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
+        from pytest_arbitrage.redact import redact_report
+
         report = yield
-        cell = getattr(item, "callspec", None) and item.callspec.params.get("arb_cell")
+        cell = _cell_of(item)
         if isinstance(cell, Cell):
-            _note_outcome(item, report)
+            _note_outcome(item, report)  # first: it reads the crash message a redacted failure loses
+            redact_report(report)  # here, on the process that ran the cell: xdist sends it on redacted
             if report.when == "teardown":
                 report.user_properties.extend(self._finished_cell(item, cell))
         return report
@@ -134,8 +212,8 @@ class WorkerSession(CellRunner):
     controller recovers the records of a cell that was interrupted mid-way.
     """
 
-    def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str):
-        super().__init__(config, settings, run_id=run_id)
+    def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str, compare_dir: Path | None):
+        super().__init__(config, settings, run_id=run_id, compare_dir=compare_dir)
         self.spool = spool_dir(settings, run_id) / f"{config.workerinput['workerid']}.jsonl"
         self.spool.parent.mkdir(parents=True, exist_ok=True)
 
@@ -152,17 +230,32 @@ class ControllerSession(CellRunner):
     """The serial process or the xdist controller: the only writer of the run folder."""
 
     def __init__(self, config: pytest.Config, settings: Settings):
-        super().__init__(config, settings, run_id=new_run_id())
+        # Resolved before this run's folder exists, or `latest` would name this run itself.
+        super().__init__(config, settings, run_id=new_run_id(), compare_dir=_compare_dir(settings))
         self.folder = RunFolder(settings.report_dir, self.run_id)
-        self.compare_dir = None
-        if settings.compare:
-            try:
-                self.compare_dir = resolve_run(settings.compare, settings.report_dir)
-            except RunNotFound as exc:
-                raise pytest.UsageError(f"--arb-compare: {exc}") from None
         self.started = time.time()
         self.summary: dict | None = None
         self.regressions: list[dict] = []
+        self.interrupted = False
+        self.crashed: set[str] = set()  # node ids of cells whose xdist worker died
+
+    def pytest_collection_finish(self, session) -> None:
+        super().pytest_collection_finish(session)
+        if self.gated_cells and not self.config.option.collectonly:
+            self.folder.create()  # before any LM call: an early interrupt still leaves a run folder
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        """Under xdist only workers collect: count the cells from the first worker's ids."""
+        if self.gated_cells:
+            return
+        cell_ids = {f"[{cell.id}]" for cell in self.grid()}
+        self.gated_cells = sum(any(i.endswith(c) for c in cell_ids) for i in ids)
+        if self.gated_cells:
+            self.folder.create()
+
+    def pytest_keyboard_interrupt(self, excinfo) -> None:
+        self.interrupted = True
 
     def emit(self, node, record: Record) -> None:
         self._write_records([asdict(record)])
@@ -174,6 +267,8 @@ class ControllerSession(CellRunner):
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report) -> None:
         """Take the cell's records and info off the teardown report (before junitxml sees it)."""
+        if report.failed and report.when not in ("setup", "call", "teardown"):
+            self.crashed.add(report.nodeid)  # xdist reports a dead worker's item this way
         if report.when != "teardown":
             return
         kept = []
@@ -190,10 +285,28 @@ class ControllerSession(CellRunner):
         self._recover_spooled_records()
         if not self.folder.created:
             return
+        self._mark_partial_cells()
         self.summary, self.regressions = write_summary(self)
         self.config.hook.pytest_arbitrage_summary(summary=self.summary, run_dir=self.folder.path, config=self.config)
-        if self.regressions and self.settings.fail_on == "regression":
+        if self.regressions and self.settings.fail_on and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _mark_partial_cells(self) -> None:
+        """Cells with records but no finished-cell line were cut short: say so, with their n."""
+        finished = {key_of(info) for info in self.folder.cells()}
+        scored: dict = {}
+        for record in self.folder.records():
+            scored.setdefault(key_of(record), []).append(record)
+        why = ("the run was interrupted" if self.interrupted or not self.crashed
+               else "the xdist worker running it crashed")
+        for key, records in scored.items():
+            if key in finished:
+                continue
+            first = records[0]
+            self.folder.add_cell(asdict(CellInfo(
+                run_id=self.run_id, task=first["task"], model=first["model"], tier=first["tier"],
+                optimizer=first["optimizer"], axes=first.get("axes") or {}, status="partial",
+                reason=f"cut short after {len(records)} examples: {why}")))
 
     def _recover_spooled_records(self) -> None:
         """Records workers scored but never reported (an interrupted cell); written once each."""
@@ -216,6 +329,35 @@ def spool_dir(settings: Settings, run_id: str):
     return settings.cache_dir / "spool" / run_id
 
 
+def _compare_dir(settings: Settings) -> Path | None:
+    if not settings.compare:
+        return None
+    try:
+        return resolve_run(settings.compare, settings.report_dir)
+    except RunNotFound as exc:
+        raise pytest.UsageError(f"--arb-compare: {exc}") from None
+
+
+def _cell_of(item):
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("arb_cell") if callspec else None
+
+
+def _sigterm_as_interrupt():
+    """CI runners and `timeout` stop a job with SIGTERM: treat it as Ctrl-C, so the session still
+    writes its summary and reports. Returns the previous handler (None when not installed)."""
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return None  # someone else handles it; leave theirs alone
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        return None
+
+
 def _info(node) -> dict:
     return node.stash.setdefault(CELL_INFO, {})
 
@@ -226,10 +368,12 @@ def _note_outcome(item, report) -> None:
     if "status" in info or not (report.failed or report.skipped):
         return
     if report.skipped:
-        info.update(status="skipped", reason=str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else None)
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else None
+        info.update(status="skipped", reason=reason and redact(reason))
     else:
         crash = getattr(report.longrepr, "reprcrash", None)
-        info.update(status="failed", reason=(crash.message if crash else str(report.longrepr))[:1000])
+        # Redacted before it is cut, so no secret is left half-shown.
+        info.update(status="failed", reason=redact(crash.message if crash else str(report.longrepr))[:1000])
 
 
 def _add_junit_properties(node, outcome) -> None:

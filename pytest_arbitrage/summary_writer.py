@@ -19,6 +19,7 @@ def write_summary(session) -> tuple[dict, list[dict]]:
         alpha=settings.alpha, correction=settings.correction, prices=session.prices,
         baseline_records=read_records(session.compare_dir) if session.compare_dir else None,
         baseline_run=session.compare_dir.name if session.compare_dir else None,
+        gate=session.gate_rule, include_partial=settings.include_partial,
     )
     summary = build_summary(session.folder.records(), session.folder.cells(), meta=run_meta(session), options=options)
     write_run_reports(session.folder.path, summary)

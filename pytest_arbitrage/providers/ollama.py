@@ -4,6 +4,11 @@
 model is pulled with a progress line on stderr, unless pulling is off
 (`ARBITRAGE_OLLAMA_PULL=0` or `pull=False`). Anything that stops the model from being
 used raises `ModelUnavailable` with the command that fixes it.
+
+An OLLAMA_HOST with a login (`http://user:password@host`) is refused with a reason: the
+ollama client drops the login from the URL, and DSPy's native Ollama route looks
+`user:password@host` up as a host name ("Name or service not known", verified), so no call
+could carry it. Ollama's OpenAI-compatible endpoint through `openai/<tag>` can.
 """
 from __future__ import annotations
 
@@ -27,8 +32,9 @@ def ollama_host(env: dict | None = None) -> str:
     if "://" in raw:
         return raw
     parts = urllib.parse.urlsplit(f"http://{raw}")
-    port = parts.port or 11434
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.hostname or 'localhost'}:{port}"))
+    login, at, _ = parts.netloc.rpartition("@")  # kept, so that ensure_ollama_model can refuse it
+    netloc = f"{login}{at}{parts.hostname or 'localhost'}:{parts.port or 11434}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def pull_enabled(pull: bool | None = None, env: dict | None = None) -> bool:
@@ -47,6 +53,11 @@ def ensure_ollama_model(spec: ModelSpec, *, host: str, pull: bool | None = None,
     """Make sure `spec`'s model is available at `host`; pull it when allowed."""
     import ollama
 
+    if "@" in urllib.parse.urlsplit(host).netloc:
+        raise ModelUnavailable(
+            "OLLAMA_HOST has a user name and password in it, which DSPy's Ollama route cannot send; "
+            "use `openai/<tag>@local` with OPENAI_BASE_URL set to the same URL plus /v1 (sent as HTTP Basic auth)"
+        )
     try:
         listed = ollama.Client(host=host, timeout=PROBE_TIMEOUT_S).list()
     except Exception as exc:  # noqa: BLE001 - connection refused, timeout, bad answer: all mean "no server"

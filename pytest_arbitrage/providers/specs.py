@@ -12,8 +12,9 @@ Grammar::
     <litellm-provider>/<model>   anything else dspy.LM / LiteLLM understands
 
 Flags after a final `@` override what the spec implies: `local` / `api` set the tier,
-`chat` / `base` pick chat or completion-style prompting. A suffix that is not made
-only of these words stays part of the model name (`vertex_ai/claude-3@20240620`).
+`chat` / `base` pick chat or completion-style prompting. For llamacpp, ollama_chat and
+openai specs any other suffix is a usage error (a typo must not become a model name);
+for other LiteLLM providers it stays part of the model name (`vertex_ai/claude-3@20240620`).
 """
 from __future__ import annotations
 
@@ -112,6 +113,7 @@ def parse_model_spec(spec: str, *, tier_overrides: Mapping[str, str] | None = No
         raise UsageError(f"empty model spec {spec!r}; {_choices()}")
     body, flags = _split_flags(spec.strip())
     prefix, sep, rest = body.partition("/")
+    _refuse_unknown_flags(spec, body, prefix)
     if not sep or not prefix or not rest:
         raise UsageError(f"malformed model spec {spec!r}: expected <provider>/<model>; {_choices()}")
     provider = _PREFIX_ALIASES.get(prefix, prefix)
@@ -135,12 +137,21 @@ def parse_model_specs(specs: str, **kwargs) -> list[ModelSpec]:
     if not items:
         raise UsageError(f"no model specs in {specs!r}; {_choices()}")
     parsed = [parse_model_spec(s, **kwargs) for s in items]
-    seen: set[str] = set()
+    seen: dict[tuple[str, str], str] = {}
     for m in parsed:
-        if m.slug in seen:
-            raise UsageError(f"model {m.spec!r} is listed twice (or two models share the id {m.slug!r})")
-        seen.add(m.slug)
+        same = (m.provider, m.gguf_path or m.name)  # flags do not make another model
+        if same in seen:
+            raise UsageError(f"model {m.spec!r} is listed twice (as {seen[same]!r} and {m.spec!r})")
+        seen[same] = m.spec
     return parsed
+
+
+def _refuse_unknown_flags(spec: str, body: str, prefix: str) -> None:
+    """`openai/m@loacl` is a typo, not a model named `m@loacl`."""
+    if _PREFIX_ALIASES.get(prefix, prefix) not in ("llamacpp", "ollama_chat", "openai") or "@" not in body:
+        return
+    suffix = body.rpartition("@")[2]
+    raise UsageError(f"unknown flag(s) {suffix!r} in model spec {spec!r}; valid flags: {', '.join(sorted(_FLAGS))}")
 
 
 def _split_flags(spec: str) -> tuple[str, frozenset[str]]:

@@ -18,6 +18,8 @@ class StatsOptions:
     power: float = 0.8
     n_permutations: int = 10_000
     n_bootstrap: int = 2000
+    gate: object | None = None  # a gate.GateRule for the comparison with baseline_records
+    include_partial: bool = False  # cells cut short by an interrupt or crash enter comparisons
 
     def __post_init__(self) -> None:
         if not 0 < self.alpha < 1:

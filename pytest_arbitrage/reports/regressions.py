@@ -1,52 +1,65 @@
 """This run against a saved run: cells paired by (task, model, optimizer, axes, example_id).
 
-One corrected family over every cell present in both runs. A regression is a cell
-significantly worse than its saved counterpart after correction.
+Every cell of this run gets the gate's verdict (`pytest_arbitrage.reports.gate`): regression,
+inconclusive, untestable or pass, by the same rule the plugin applied to the cell's
+test item. Cells of the saved run that this run did not select are listed, not judged.
 """
 from __future__ import annotations
 
+from pytest_arbitrage.reports.gate import GateRule, judge
 from pytest_arbitrage.reports.cells import Cell, Key, cell_id, group_cells
-from pytest_arbitrage.reports.comparisons import compare, correct_family
+from pytest_arbitrage.reports.comparisons import compare
 from pytest_arbitrage.reports.options import StatsOptions
+
+
+def gate_rule(options: StatsOptions, family_size: int) -> GateRule:
+    rule = options.gate or GateRule(alpha=options.alpha, correction=options.correction)
+    return GateRule(alpha=rule.alpha, correction=rule.correction, family_size=rule.family_size or family_size,
+                    min_effect=rule.min_effect, fail_on=rule.fail_on, against=options.baseline_run)
 
 
 def comparison_rows(cells: dict[Key, Cell], options: StatsOptions) -> dict | None:
     if options.baseline_records is None:
         return None
     old_cells = group_cells(options.baseline_records, [])
+    rule = gate_rule(options, len(cells))
     rows = []
     for key, cell in cells.items():
-        if key in old_cells:
-            row = compare(old_cells[key], cell, options)
-            rows.append({"task": cell.task, "model": cell.model, "tier": cell.tier,
-                         "optimizer": cell.optimizer, "axes": cell.axes,
-                         "old": row["mean_ref"], "new": row["mean_new"]} | row)
-    correct_family(rows, options, "this run vs saved run")
-    for row in rows:
-        row["regression"] = bool(row["significant"] and row["delta"] < 0)
-        row["message"] = _message(row, options) if row["regression"] else None
+        old = old_cells.get(key)
+        row = compare(old, cell, options) if old is not None else {}
+        verdict = judge(old, cell, row, rule)
+        rows.append({"task": cell.task, "model": cell.model, "tier": cell.tier, "optimizer": cell.optimizer,
+                     "axes": cell.axes, "old": row.get("mean_ref"), "new": row.get("mean_new")} | row | verdict
+                    | {"id": cell_id(key), "family": f"gate ({rule.method})",
+                       "significant": verdict["verdict"] == "regression",
+                       "regression": verdict["verdict"] == "regression",
+                       "program_changed": _program_changed(old, cell)})
     return {
-        "against": options.baseline_run, "rows": rows,
+        "against": options.baseline_run, "rows": rows, "rule": {"level": rule.level, "method": rule.method,
+                                                                 "min_effect": rule.min_effect,
+                                                                 "fail_on": list(rule.fail_on)},
         "only_in_saved_run": sorted(cell_id(k) for k in old_cells.keys() - cells.keys()),
         "only_in_this_run": sorted(cell_id(k) for k in cells.keys() - old_cells.keys()),
     }
 
 
-def _message(row: dict, options: StatsOptions) -> str:
-    against = f" than {options.baseline_run}" if options.baseline_run else " than the saved run"
-    return (
-        f"{row['new_id']} is significantly worse{against}: "
-        f"{row['old']:.1%} -> {row['new']:.1%} ({row['delta'] * 100:+.1f}pp, "
-        f"{options.confidence:.0%} CI [{row['ci_low'] * 100:+.1f}, {row['ci_high'] * 100:+.1f}]pp, "
-        f"n={row['n_paired']} paired, p={row['p']:.3g}, "
-        f"{options.correction}-adjusted p={row['p_adj']:.3g} < alpha={options.alpha})"
-    )
+def _program_changed(old: Cell | None, new: Cell) -> bool | None:
+    """Whether the program's definition differs from the saved run's (None when unknown)."""
+    hashes = [_program_hash(c) for c in (old, new)]
+    return None if None in hashes else hashes[0] != hashes[1]
+
+
+def _program_hash(cell: Cell | None) -> str | None:
+    if cell is None:
+        return None
+    found = {r.get("program_hash") for r in cell.records.values()} - {None}
+    return found.pop() if len(found) == 1 else None
 
 
 def find_regressions(summary: dict) -> list[dict]:
-    """Cells significantly worse than the compared run, after correction."""
+    """Cells that fail the gate: regressions, and untestable or inconclusive cells where they fail it."""
     comparison = summary.get("comparison") or {}
-    keep = ("task", "model", "optimizer", "axes", "old", "new", "delta", "ci_low", "ci_high",
-            "p", "p_adj", "n_paired", "message")
-    return [{k: row.get(k) for k in keep} | {"ci": [row["ci_low"], row["ci_high"]]}
-            for row in comparison.get("rows", []) if row.get("regression")]
+    keep = ("id", "task", "model", "optimizer", "axes", "old", "new", "delta", "ci_low", "ci_high",
+            "p", "p_adj", "n_paired", "verdict", "message", "program_changed")
+    return [{k: row.get(k) for k in keep} | {"ci": [row.get("ci_low"), row.get("ci_high")]}
+            for row in comparison.get("rows", []) if row.get("fails")]

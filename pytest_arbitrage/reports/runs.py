@@ -42,10 +42,16 @@ def load_run(run_dir: Path) -> tuple[list[dict], list[dict], dict]:
 
 
 def write_run_reports(run_dir: Path, summary: dict) -> None:
-    """Write summary.json, report.md and report.html into run_dir."""
+    """Write summary.json, report.md and report.html into run_dir, redacted.
+
+    Redacting the summary before rendering covers all three files, whatever escaping
+    (JSON, HTML) the renderers apply to a secret.
+    """
+    from pytest_arbitrage.redact import redact_json
     from pytest_arbitrage.reports.html import render_html
     from pytest_arbitrage.reports.markdown import render_markdown
 
+    summary = redact_json(summary)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     _write(run_dir / SUMMARY_FILE, json.dumps(summary, indent=2, sort_keys=True, allow_nan=False))

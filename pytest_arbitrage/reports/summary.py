@@ -55,12 +55,21 @@ def build_summary(
                    n_bootstrap=options.n_bootstrap)
         for cell in grouped.values()
     ]
-    deltas = delta_rows(grouped, options)
+    comparable = comparable_cells(grouped, options)
+    deltas = delta_rows(comparable, options)
     return {
         "schema": SCHEMA, "meta": meta, "options": options.public(),
         "methods": methods_text(options), "cells": entries,
         "deltas": deltas, "lift_by_model": lift_by_model(deltas), "by_axis": by_axis(deltas),
-        "inversions": inversion_rows(grouped, options),
-        "arbitrage": arbitrage_rows(grouped, {e["id"]: e for e in entries}, options),
+        "inversions": inversion_rows(comparable, options),
+        "arbitrage": arbitrage_rows(comparable, {e["id"]: e for e in entries}, options),
         "comparison": comparison_rows(grouped, options),
     }
+
+
+def comparable_cells(grouped: dict, options: StatsOptions) -> dict:
+    """Cells cut short by an interrupt or a crash stay out of comparisons unless asked for;
+    the gate still judges them (a partial cell must not pass it)."""
+    if options.include_partial:
+        return grouped
+    return {key: cell for key, cell in grouped.items() if (cell.info or {}).get("status") != "partial"}

@@ -37,7 +37,7 @@ def _import_task_modules() -> None:
 
 def __getattr__(name: str):
     # The data helpers for user-defined tasks, imported lazily (they import the metrics).
-    if name in ("DataSpec", "HubSpec", "make_loader"):
+    if name in ("DataSpec", "HubSpec", "make_loader", "check_data_file", "DataFileError"):
         from pytest_arbitrage.tasks import _common
 
         return getattr(_common, name)
@@ -45,6 +45,6 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "DataSource", "DataSpec", "HubSpec", "Score", "Splits", "Task", "all_tasks", "get_task", "make_loader",
-    "register", "stable_id",
+    "DataFileError", "DataSource", "DataSpec", "HubSpec", "Score", "Splits", "Task", "all_tasks", "check_data_file",
+    "get_task", "make_loader", "register", "stable_id",
 ]

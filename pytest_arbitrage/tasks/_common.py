@@ -41,7 +41,11 @@ class HubSpec:
 
 @dataclass(frozen=True)
 class DataSpec:
-    """A task's data: `offline()` returns records; `sizes` are its train/dev/test sizes."""
+    """A task's data: `offline()` returns records; `sizes` are its train/dev/test sizes.
+
+    `gold` names the fields the metric reads and labeled demos show; by default, the
+    fields of the offline records that are not inputs.
+    """
 
     task: str
     inputs: tuple[str, ...]
@@ -49,6 +53,19 @@ class DataSpec:
     sizes: tuple[int, int, int]
     hub: HubSpec | None = None
     stratify: str | None = None
+    gold: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        _SPECS[self.task] = self
+
+    def gold_fields(self) -> tuple[str, ...]:
+        if self.gold is not None:
+            return self.gold
+        return tuple(k for k in _offline_sample(self) if k not in self.inputs and k != "example_id")
+
+
+# Every DataSpec by its task name, for tasks with a load function of their own (code).
+_SPECS: dict[str, DataSpec] = {}
 
 
 def make_loader(spec: DataSpec) -> Callable[[DataSource], Splits]:
@@ -62,6 +79,7 @@ def make_loader(spec: DataSpec) -> Callable[[DataSource], Splits]:
             return file_splits(spec, source.path)
         raise ValueError(f"unknown data source kind {source.kind!r}; valid kinds: offline, hub, file")
 
+    load.data_spec = spec  # several tasks may share one spec (pipeline_d* use heart_disease's)
     return load
 
 
@@ -69,9 +87,16 @@ def make_loader(spec: DataSpec) -> Callable[[DataSource], Splits]:
 
 
 def to_example(task: str, record: Mapping[str, Any], inputs: Sequence[str]) -> dspy.Example:
-    fields = {k: v for k, v in record.items() if k not in ("example_id", "split")}
-    example_id = record.get("example_id") or stable_id(task, fields)
-    return dspy.Example(**fields, example_id=str(example_id)).with_inputs(*inputs)
+    return dspy.Example(**_fields(record), example_id=example_id_of(task, record)).with_inputs(*inputs)
+
+
+def _fields(record: Mapping[str, Any]) -> Record:
+    return {k: v for k, v in record.items() if k not in ("example_id", "split")}
+
+
+def example_id_of(task: str, record: Mapping[str, Any]) -> str:
+    """The record's own `example_id`, else one derived from its fields."""
+    return str(record.get("example_id") or stable_id(task, _fields(record)))
 
 
 def to_examples(spec: DataSpec, records: Iterable[Mapping[str, Any]]) -> list[dspy.Example]:
@@ -174,17 +199,15 @@ def _convert_rows(spec: DataSpec, hub: HubSpec, rows: Any) -> list[dspy.Example]
 
 
 def file_splits(spec: DataSpec, path: Path | str | None) -> Splits:
-    """A local JSONL file with the task's fields; an optional `split` field (train/dev/test)
-    is honoured, otherwise a seeded 25/25/50 partition is used. Ids are made when absent."""
+    """A local JSONL file with the task's fields (checked whole first, see `validated_records`);
+    an optional `split` field (train/dev/test) is honoured, otherwise a seeded 25/25/50
+    partition is used. Ids are made when absent."""
     if path is None:
         raise ValueError(f"task {spec.task!r}: a file data source needs a path")
-    records = read_jsonl(path)
-    missing = [k for k in spec.inputs if records and k not in records[0]]
-    if missing:
-        raise ValueError(f"{path}: records lack the input fields {missing} of task {spec.task!r}")
+    records = validated_records(spec, path)
     origin = f"file:{path}"
-    if records and all("split" in r for r in records):
-        by_split = {name: to_examples(spec, [r for r in records if r["split"] == name]) for name in ("train", "dev", "test")}
+    if all("split" in r for r in records):
+        by_split = {name: to_examples(spec, [r for r in records if r["split"] == name]) for name in SPLITS}
         return Splits(train=by_split["train"], dev=by_split["dev"], test=by_split["test"], origin=origin)
     examples = to_examples(spec, records)
     train, dev, test = partition(examples, fractions(len(examples)))
@@ -192,8 +215,158 @@ def file_splits(spec: DataSpec, path: Path | str | None) -> Splits:
 
 
 def read_jsonl(path: Path | str) -> list[Record]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    """The JSON objects of a JSONL file (blank lines skipped); DataFileError names any bad line."""
+    numbered, problems = _parse_lines(path)
+    _raise_on(problems, f"{path}: bad JSONL file")
+    return [record for _, record in numbered]
+
+
+# ---------------------------------------------------------------- checking data files
+
+
+class DataFileError(ValueError):
+    """A task's data file is unusable; the message names the file, the lines and the fields."""
+
+
+SPLITS = ("train", "dev", "test")
+MAX_PROBLEMS = 5
+Problem = tuple[int, str]  # (1-based line number, 0 for the whole file; what is wrong)
+
+
+def check_data_file(task_name: str, path: Path | str) -> None:
+    """Raise DataFileError unless `path` is a usable JSONL data file for the task (KeyError: no such task).
+
+    Cheap and offline, so a bad file is found before any LM call.
+    """
+    validated_records(spec_of(task_name), path)
+
+
+def spec_of(task_name: str) -> DataSpec:
+    from pytest_arbitrage.tasks import get_task  # the registry imports the task modules, which import us
+
+    task = get_task(task_name)
+    spec = getattr(task.load, "data_spec", None) or _SPECS.get(task_name)
+    if spec is None:
+        raise DataFileError(f"task {task_name!r} has no DataSpec, so its data files cannot be checked")
+    return spec
+
+
+def validated_records(spec: DataSpec, path: Path | str) -> list[Record]:
+    """Every record of a task's JSONL file, after checking all of them: JSON objects with
+    each input and gold field of the kind the offline records use, valid splits, unique ids."""
+    numbered, problems = _parse_lines(path)
+    if not numbered and not problems:
+        problems.append((0, "no records: the file is empty or has only blank lines"))
+    schema = _schema(spec)
+    for number, record in numbered:
+        problems += [(number, text) for text in _record_problems(spec, schema, record)]
+    problems += _duplicate_ids(spec.task, numbered) + _mixed_splits(numbered)
+    _raise_on(problems, f"{path}: bad data file for task {spec.task!r}")
+    return [record for _, record in numbered]
+
+
+def _parse_lines(path: Path | str) -> tuple[list[tuple[int, Record]], list[Problem]]:
+    try:
+        lines = Path(path).read_bytes().splitlines()  # bytes: only \n, \r split, never U+2028 in a string
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    numbered, problems = [], []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append((number, f"not valid JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        except UnicodeDecodeError:
+            problems.append((number, "not UTF-8 text"))
+            continue
+        if isinstance(value, dict):
+            numbered.append((number, value))
+        else:
+            problems.append((number, f"a JSON object {{...}} is expected, got {_preview(value)}"))
+    return numbered, problems
+
+
+def _schema(spec: DataSpec) -> dict[str, str | None]:
+    """Each input and gold field with the kind of value our offline records hold (None: unknown)."""
+    sample = _offline_sample(spec)
+    fields = (*spec.inputs, *spec.gold_fields())
+    return {name: _kind(sample[name]) if name in sample else None for name in fields}
+
+
+def _offline_sample(spec: DataSpec) -> Record:
+    examples = offline_examples(spec)
+    return dict(examples[0]) if examples else {}
+
+
+def _record_problems(spec: DataSpec, schema: dict[str, str | None], record: Record) -> list[str]:
+    problems = []
+    for name, kind in schema.items():
+        role = "input" if name in spec.inputs else "gold"
+        if name not in record:
+            names = spec.inputs if role == "input" else spec.gold_fields()
+            problems.append(f"missing {role} field {name!r} (the {role} fields of task {spec.task!r}: {', '.join(names)})")
+        elif kind is not None and _kind(record[name]) != kind:
+            problems.append(f"field {name!r} must be {kind}, got {_preview(record[name])}")
+    if "split" in record and record["split"] not in SPLITS:
+        problems.append(f"field 'split' must be one of {', '.join(SPLITS)}, got {_preview(record['split'])}")
+    if "example_id" in record and (record["example_id"] == "" or _kind(record["example_id"]) not in ("text", "a number")):
+        problems.append(f"field 'example_id' must be non-empty text or a number, got {_preview(record['example_id'])}")
+    return problems
+
+
+def _duplicate_ids(task: str, numbered: list[tuple[int, Record]]) -> list[Problem]:
+    # Examples are keyed by id: a repeated id silently leaves one example where the file has two.
+    first: dict[str, int] = {}
+    problems = []
+    for number, record in numbered:
+        example_id = example_id_of(task, record)
+        if example_id not in first:
+            first[example_id] = number
+        elif "example_id" in record:
+            problems.append((number, f"field 'example_id': {example_id!r} is also the id on line {first[example_id]}"))
+        else:
+            problems.append((number, f"same fields as line {first[example_id]} (both get example_id {example_id!r})"))
+    return problems
+
+
+def _mixed_splits(numbered: list[tuple[int, Record]]) -> list[Problem]:
+    # A `split` on only some lines would be silently ignored (the file is then partitioned).
+    tagged = [number for number, record in numbered if "split" in record]
+    untagged = [number for number, record in numbered if "split" not in record]
+    if tagged and untagged:
+        return [(untagged[0], f"missing field 'split' (line {tagged[0]} has one: give every line a split, or none)")]
+    return []
+
+
+def _kind(value: Any) -> str:
+    """The kind of a JSON value, as field rules and messages name it."""
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list of text" if value and all(isinstance(v, str) for v in value) else "a list"
+    return "an object" if isinstance(value, dict) else "null"
+
+
+def _preview(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _raise_on(problems: list[Problem], headline: str) -> None:
+    if not problems:
+        return
+    problems = sorted(problems, key=lambda p: p[0])
+    lines = [f"  line {number}: {text}" if number else f"  {text}" for number, text in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        lines.append(f"  ... and {len(problems) - MAX_PROBLEMS} more")
+    raise DataFileError(f"{headline}:\n" + "\n".join(lines))
 
 
 # ---------------------------------------------------------------- generation helpers

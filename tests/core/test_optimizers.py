@@ -84,7 +84,7 @@ def _compile_in_child(path, counter, barrier):
         program.predictors()[0].signature = program.predictors()[0].signature.with_instructions("compiled")
         return program
 
-    program, _ = load_or_compile(path, make_program=task.make_program, compile_fn=compile_once)
+    program = load_or_compile(path, make_program=task.make_program, compile_fn=compile_once).program
     assert program.predictors()[0].signature.instructions == "compiled"
 
 

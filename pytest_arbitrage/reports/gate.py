@@ -1,0 +1,93 @@
+"""The CI gate: each cell of this run against the same cell of a saved run.
+
+The gate decides a cell the moment it finishes, so that the cell's own pytest item
+fails (JUnit, `--lf`, CI annotations see it). A decision per cell needs a
+single-step correction, so the family-wise level is alpha / m over the m cells the
+run selected (Bonferroni, Holm's first step), or alpha itself with
+`--arb-correction=none`. The session summary and `compare` use the same rule, so
+a cell gets one verdict everywhere.
+
+Verdicts (SPEC 13):
+- `regression`: significantly worse at that level;
+- `inconclusive`: not significantly worse, but its minimum detectable effect at that
+  level is above `--arb-min-effect` (the run could not have seen the drop that matters);
+- `untestable`: nothing to compare (not in the saved run, or no example scored in both);
+- `pass`: none of these.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pytest_arbitrage.reports.cells import Cell, cell_id
+from pytest_arbitrage.stats.power import minimum_detectable_effect
+
+VERDICTS = ("pass", "regression", "inconclusive", "untestable")
+
+
+@dataclass(frozen=True)
+class GateRule:
+    alpha: float = 0.05
+    correction: str = "holm"
+    family_size: int = 1
+    min_effect: float | None = None
+    fail_on: tuple[str, ...] = ("regression",)
+    against: str | None = None  # the saved run's name, for messages
+
+    @property
+    def level(self) -> float:
+        return self.alpha if self.correction == "none" else self.alpha / max(1, self.family_size)
+
+    @property
+    def method(self) -> str:
+        return "uncorrected" if self.correction == "none" else f"bonferroni over {self.family_size} cells"
+
+    def fails(self, verdict: str) -> bool:
+        """A gate that could not compare never passes; the rest as `--arb-fail-on` says."""
+        return verdict == "untestable" or verdict in self.fail_on
+
+
+def judge(old: Cell | None, new: Cell, row: dict | None, rule: GateRule) -> dict:
+    """The gate's verdict on one cell; `row` is `reports.comparisons.compare(old, new)`."""
+    if old is None:
+        return _result("untestable", None, rule, f"{_name(new)} is not in the saved run{_against(rule)}: "
+                                                 "save a new baseline run that has this cell")
+    if not row or not row.get("n_paired"):
+        return _result("untestable", None, rule, f"{_name(new)} has no example scored in both this run and "
+                                                 f"the saved run{_against(rule)}")
+    p_adj = min(1.0, row["p"] * rule.alpha / rule.level)  # p * m, or p uncorrected
+    mde = minimum_detectable_effect(_diffs(old, new), alpha=rule.level)
+    if p_adj < rule.alpha and row["delta"] < 0:
+        return _result("regression", p_adj, rule, _regression_message(new, row, p_adj, rule), mde)
+    if rule.min_effect is not None and (mde is None or mde > rule.min_effect):
+        message = (f"{_name(new)} is inconclusive: at n={row['n_paired']} paired the gate can only detect a "
+                   f"drop of {mde:.1%} or more, not the {rule.min_effect:.1%} of --arb-min-effect")
+        return _result("inconclusive", p_adj, rule, message, mde)
+    return _result("pass", p_adj, rule, None, mde)
+
+
+def _result(verdict: str, p_adj: float | None, rule: GateRule, message: str | None, mde=None) -> dict:
+    return {"verdict": verdict, "p_adj": p_adj, "mde_gate": mde, "method": rule.method,
+            "fails": rule.fails(verdict), "message": message}
+
+
+def _diffs(old: Cell, new: Cell) -> list[float]:
+    old_scores, new_scores = old.scores, new.scores
+    return [new_scores[i] - old_scores[i] for i in sorted(old_scores.keys() & new_scores.keys())]
+
+
+def _name(cell: Cell) -> str:
+    return cell_id(cell.key)
+
+
+def _against(rule: GateRule) -> str:
+    return f" {rule.against}" if rule.against else ""
+
+
+def _regression_message(new: Cell, row: dict, p_adj: float, rule: GateRule) -> str:
+    return (
+        f"{_name(new)} is significantly worse than the saved run{_against(rule)}: "
+        f"{row['mean_ref']:.1%} -> {row['mean_new']:.1%} ({row['delta'] * 100:+.1f}pp, "
+        f"95% CI [{row['ci_low'] * 100:+.1f}, {row['ci_high'] * 100:+.1f}]pp, "
+        f"n={row['n_paired']} paired, p={row['p']:.3g}, adjusted p={p_adj:.3g} ({rule.method}) "
+        f"< alpha={rule.alpha})"
+    )
