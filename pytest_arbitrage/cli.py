@@ -1,21 +1,24 @@
 """`python -m pytest_arbitrage report RUN` and `... compare OLD NEW`.
 
-Exit codes: 0 ok, 1 significant regression (compare), 2 usage error.
+Exit codes of `compare` (SPEC 13): 0 no regression (and, with --min-effect, adequately
+powered), 1 significant regression, 2 usage error, 3 inconclusive or untestable.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 from pytest_arbitrage.pricing import load_prices
 from pytest_arbitrage.reports import (
-    RunNotFound, StatsOptions, build_summary, find_regressions, load_run, render_comparison,
+    RunNotFound, StatsOptions, build_summary, load_run, render_comparison,
     render_terminal, resolve_run, write_run_reports,
 )
+from pytest_arbitrage.reports.gate import GateRule
 from pytest_arbitrage.stats.multiple import CORRECTIONS
 
-EXIT_OK, EXIT_REGRESSION, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
 
 def _alpha(text: str) -> float:
@@ -28,6 +31,16 @@ def _alpha(text: str) -> float:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pytest_arbitrage")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -36,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="paired comparison; exit 1 on a regression")
     compare.add_argument("old", help="saved run folder or `latest`")
     compare.add_argument("new", help="newer run folder or `latest`")
+    compare.add_argument("--min-effect", type=_fraction, default=None,
+                         help="the smallest drop that must be detectable (a fraction, e.g. 0.05); "
+                              "a cell whose MDE is larger is inconclusive (exit 3)")
     for command in (report, compare):
         command.add_argument("--alpha", type=_alpha, default=0.05)
         command.add_argument("--correction", choices=CORRECTIONS, default="holm")
@@ -63,18 +79,19 @@ def run_compare(args: argparse.Namespace) -> int:
     new_dir = resolve_run(args.new, args.report_dir)
     old_records, _, _ = load_run(old_dir)
     records, cells, meta = load_run(new_dir)
+    rule = GateRule(alpha=args.alpha, correction=args.correction, min_effect=args.min_effect,
+                    fail_on=("regression", "inconclusive"), family_size=0)
     options = StatsOptions(alpha=args.alpha, correction=args.correction,
                            prices=load_prices(args.prices), baseline_records=old_records,
-                           baseline_run=old_dir.name)
+                           baseline_run=old_dir.name, gate=rule)
     summary = build_summary(records, cells, meta=meta or {"run_id": new_dir.name}, options=options)
     print(render_comparison(summary))
-    regressions = find_regressions(summary)
-    if regressions:
-        print(f"{len(regressions)} significant regression(s) of {new_dir.name} "
-              f"against {old_dir.name}")
-    else:
-        print(f"no significant regression of {new_dir.name} against {old_dir.name}")
-    return EXIT_REGRESSION if regressions else EXIT_OK
+    verdicts = Counter(row["verdict"] for row in (summary["comparison"] or {}).get("rows", []))
+    print(f"{new_dir.name} against {old_dir.name}: " + (", ".join(f"{n} {v}" for v, n in sorted(verdicts.items()))
+                                                       or "no cells"))
+    if verdicts["regression"]:
+        return EXIT_REGRESSION
+    return EXIT_INCONCLUSIVE if verdicts["inconclusive"] or verdicts["untestable"] or not verdicts else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

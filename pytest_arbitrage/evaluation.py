@@ -5,8 +5,10 @@ that every example — failed LM call, unparseable output or success — becomes
 `Record` the moment it is scored. Three kinds of trouble are told apart:
 
 - an LM fault (DSPy's `LMError`): retried with backoff when transient (rate limit,
-  timeout, server or transport error, honouring `retry_after`), then recorded as the
-  example's error; a permanent one (bad request, auth) is recorded at once;
+  timeout, server or transport error, honouring `retry_after`; the same server error
+  twice in a row is not transient), then recorded as the example's error; a permanent
+  one (bad request, auth) is recorded at once. This is the only retry layer: remote
+  LMs are built with `num_retries=0`;
 - output the adapter cannot read: a `parse_error`, never retried;
 - a bug in the program itself: not the LM's fault, so the cell stops at once and the
   exception propagates with its own traceback.
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import dspy
-from dspy.utils.exceptions import AdapterParseError, LMError, is_retryable_lm_error
+from dspy.utils.exceptions import AdapterParseError, LMError, LMServerError, is_retryable_lm_error
 
 from pytest_arbitrage.records import Record
 from pytest_arbitrage.redact import redact
@@ -168,6 +170,7 @@ def _attempt(program: dspy.Module, inputs: dict) -> _Attempt:
 
 def _call_with_retries(program: dspy.Module, inputs: dict):
     """(prediction, error, parse_error). Anything but an LM fault or a parse failure propagates."""
+    previous = None
     for delay in (*RETRY_DELAYS, None):
         try:
             return program(**inputs), None, False
@@ -177,10 +180,20 @@ def _call_with_retries(program: dspy.Module, inputs: dict):
             fault = lm_fault(exc)
             if fault is None:
                 raise
-            if delay is None or not is_retryable_lm_error(fault):
-                return None, redact(f"{type(fault).__name__}: {fault}")[:500], False
+            error = redact(f"{type(fault).__name__}: {fault}")[:500]
+            if delay is None or not _transient(fault, error, previous):
+                return None, error, False
+            previous = error
             time.sleep(_backoff(fault, delay))
     raise AssertionError("unreachable")
+
+
+def _transient(fault: LMError, error: str, previous: str | None) -> bool:
+    """Worth another attempt: DSPy's retryable kinds, except a server answer that came back
+    the same twice (an unparseable body or a broken endpoint does not heal in seconds)."""
+    if not is_retryable_lm_error(fault):
+        return False
+    return not (isinstance(fault, LMServerError) and error == previous)
 
 
 def lm_fault(exc: BaseException) -> LMError | None:

@@ -10,7 +10,8 @@ Three kinds of secret are replaced by `[REDACTED]`:
 - the credentials of `Authorization: Bearer|Basic ...` headers and bare `Bearer ...` tokens.
 
 `redact` runs once per record, so it costs a scan of os.environ and three regex passes;
-`redact_json` gathers the secrets once for a whole structure (a summary, a cell line).
+`redact_json` gathers the secrets once for a whole structure (a summary, a cell line);
+`redact_report` cleans a pytest report before the terminal, junit or xdist see it.
 """
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ URL_ENV = ("OPENAI_BASE_URL", "OPENAI_API_BASE", "OLLAMA_HOST")
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)", re.IGNORECASE)
 _MIN_SECRET_LENGTH = 6  # shorter values would redact ordinary words
 _USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+@", re.IGNORECASE)
-_AUTH_HEADER = re.compile(r"(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic)\s+)[^\s\"',}]+", re.IGNORECASE)
-_BEARER = re.compile(r"(\bbearer\s+)(?!\[REDACTED\])[^\s\"',}]+", re.IGNORECASE)
+_TOKEN = r"[A-Za-z0-9._~+/=-]+"  # RFC 6750's token characters: the token ends at any other
+_AUTH_HEADER = re.compile(rf"(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic)\s+){_TOKEN}", re.IGNORECASE)
+_BEARER = re.compile(rf"(\bBearer\s+){_TOKEN}")  # capital B: "the bearer of" is English
 
 
 def secret_values(env: dict | None = None) -> list[str]:

@@ -1,25 +1,32 @@
 """Run untrusted (model-written) Python in a contained subprocess.
 
-Layers, each enough for most attacks on its own:
+Layers, each meant to hold on its own, whoever runs the sandbox (most users are not root):
 
 - a fresh temporary directory as the working directory and HOME, removed afterwards;
-- `python -I -B` (isolated: no environment variables read, no user site, no .pyc);
+- `python -I -S -B`: no environment variables, no site-packages and no `.pth` code before the
+  guard, no .pyc written;
 - an environment reduced to an allowlist (no API keys or other secrets);
-- when the parent runs as root, the child runs as `nobody` (uid/gid 65534, no
-  supplementary groups): it cannot signal or read the parent, and RLIMIT_NPROC applies;
-- resource limits set by the child's bootstrap before the user's code runs: CPU seconds,
-  address space (memory), file size (also caps captured output), processes, open files,
-  no core dumps;
-- a `sys.addaudithook` guard in the bootstrap that refuses process creation, signals,
-  sockets, ctypes, changing limits, and writing, deleting or renaming anything outside
-  the temporary directory, and reading other processes' environments;
-- a wall-clock timeout that kills the child's whole process group;
+- when the parent runs as root, the child runs as `nobody` (uid/gid 65534, no supplementary
+  groups); as root without an interpreter `nobody` can run, the sandbox refuses to run at all;
+- resource limits, lowered soft and hard before the program starts: CPU seconds, address
+  space, file size (also caps captured output), open files, no core dumps, and RLIMIT_NPROC 0,
+  so that the kernel refuses any new process or thread, however the program asks for one;
+- native modules: every one a program may use is loaded by the bootstrap, then `_imp`'s
+  loaders are deleted, so no import path (the statement, `importlib`, `_imp`, a spec of the
+  program's own, a .so it wrote) can load another: never `_posixsubprocess` (its fork_exec
+  raises no audit event), `_socket`, `_ctypes` and the like;
+- a `sys.addaudithook` guard that refuses process creation, signals, sockets, ctypes, changing
+  limits, hand-made bytecode (code objects, marshal data other than the library's own .pyc
+  files), tracing and gc introspection, and writing, deleting,
+  renaming or linking anything outside the temporary directory, and reading other processes'
+  /proc entries. It is a closure over immutable values and C functions only, so the program
+  can neither patch what it relies on (`os.path.realpath`, builtins, `__main__`) nor reach it;
+- a wall-clock timeout that kills the child and its process group;
 - stdout/stderr written to files outside the sandbox and read back truncated.
 """
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shutil
 import signal
@@ -55,46 +62,161 @@ class SandboxResult:
         return self.returncode == 0 and not self.timed_out
 
 
+# Runs in the child, trusted, before the program: argv = script, root, cpu s, memory, file size, files.
 BOOTSTRAP = r'''
-import json, os, resource, sys
-cfg = json.loads(sys.argv[2])
-root = os.path.realpath(cfg["root"])
-for name, value in (("RLIMIT_CPU", cfg["cpu"]), ("RLIMIT_AS", cfg["mem"]), ("RLIMIT_FSIZE", cfg["fsize"]),
-                    ("RLIMIT_NOFILE", cfg["nofile"]), ("RLIMIT_CORE", 0), ("RLIMIT_NPROC", cfg["nproc"])):
-    try:
-        resource.setrlimit(getattr(resource, name), (value, value))
-    except (ValueError, OSError):
-        pass
-BLOCKED = ("os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system", "os.kill",
-           "os.killpg", "subprocess.Popen", "pty.spawn", "socket.", "ctypes.", "resource.setrlimit",
-           "resource.prlimit", "signal.pthread_kill", "os.setuid", "os.chroot", "sys.remote_exec")
-PATH_EVENTS = ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.symlink",
-               "os.link", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move", "os.chdir")
-BLOCKED_IMPORTS = {"_posixsubprocess", "_ctypes", "ctypes", "_socket", "socket", "multiprocessing"}
-def inside(path):
-    try:
-        full = os.path.realpath(os.fsdecode(path))
-    except (TypeError, ValueError):
-        return True  # file descriptors
-    return full == root or full.startswith(root + os.sep)
-def guard(event, args):
-    if event.startswith(BLOCKED) or (event == "import" and args[0] in BLOCKED_IMPORTS):
-        raise PermissionError(f"sandbox: {event} {args[0] if event == 'import' else ''} is not allowed")
-    if event == "open":
-        path, mode, flags = args
-        writing = (mode and any(c in str(mode) for c in "wax+")) or (isinstance(flags, int) and flags & 3)
-        if isinstance(path, (str, bytes)) and "environ" in os.path.realpath(os.fsdecode(path)) + os.fsdecode(path):
-            raise PermissionError("sandbox: reading process environments is not allowed")
-        if writing and not inside(path):
-            raise PermissionError(f"sandbox: writing {path!r} outside the sandbox is not allowed")
-    elif event in PATH_EVENTS and args and not all(inside(a) for a in args[:2] if isinstance(a, (str, bytes, os.PathLike))):
-        raise PermissionError(f"sandbox: {event} outside the sandbox is not allowed")
-source = open(sys.argv[1], encoding="utf-8").read()
+import _imp, _io, _signal, builtins, os, posix, resource, sys
+
+script, root = sys.argv[1], os.path.realpath(sys.argv[2])
+cpu, memory, fsize, nofile = (int(value) for value in sys.argv[3:7])
+BLOCKED_IMPORTS = frozenset({
+    "_posixsubprocess", "subprocess", "multiprocessing", "_multiprocessing", "_posixshmem", "pty",
+    "_socket", "socket", "_ssl", "ssl", "_ctypes", "ctypes", "_sqlite3", "sqlite3", "_dbm", "_gdbm", "dbm",
+    "readline", "spwd", "_xxsubinterpreters", "_testcapi", "_testinternalcapi"})
+# stdlib C extensions (outside sys.builtin_module_names) that a solution may use.
+EXTENSIONS = ("_bisect", "_blake2", "_bz2", "_contextvars", "_csv", "_datetime", "_decimal", "_hashlib",
+              "_heapq", "_json", "_lzma", "_md5", "_opcode", "_pickle", "_queue", "_random", "_sha1",
+              "_sha256", "_sha3", "_sha512", "_statistics", "_struct", "_typing", "_uuid",
+              "array", "binascii", "cmath", "fcntl", "grp", "math", "mmap", "pwd", "pyexpat", "select",
+              "termios", "unicodedata", "zlib")
+# Load every native (and not yet loaded frozen) module a program may use, then delete the loaders:
+# after that no path whatever can create a native module, so the blocked ones stay out for good.
+FROZEN = tuple(name for name in getattr(_imp, "_frozen_module_names", tuple)() if not name.startswith(("__", "site")))
+for name in (*sys.builtin_module_names, *EXTENSIONS, *FROZEN):
+    if name not in BLOCKED_IMPORTS:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+del _imp.create_builtin, _imp.create_dynamic, _imp.get_frozen_object  # (the latter unmarshals any bytes)
+# Functions that reach other processes (a non-root parent has the same uid) or create files, and
+# raise no audit event. With the loaders gone, no fresh copy of posix or _signal can bring them back.
+for module in (os, posix, _signal):
+    for name in ("mkfifo", "mknod", "pidfd_open", "pidfd_send_signal", "setpriority",
+                 "sched_setaffinity", "sched_setparam", "sched_setscheduler"):
+        module.__dict__.pop(name, None)
+if BLOCKED_IMPORTS & sys.modules.keys():
+    raise SystemExit("sandbox: a blocked module was loaded before the guard")
+# Soft and hard, so that they stay (resource.setrlimit is refused below anyway). NPROC 0: fork,
+# vfork, clone (threads too) fail for any uid but root's, whatever module asks for them.
+for limit, value in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_AS, memory), (resource.RLIMIT_FSIZE, fsize),
+                     (resource.RLIMIT_NOFILE, nofile), (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NPROC, 0)):
+    hard = resource.getrlimit(limit)[1]
+    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+    resource.setrlimit(limit, (value, value))
+
+BLOCKED_EVENTS = (
+    "os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system", "subprocess.Popen",
+    "pty.spawn", "os.kill", "signal.pthread_kill", "socket.", "ctypes.", "resource.setrlimit",
+    "resource.prlimit", "os.setuid", "os.symlink", "syslog.", "sqlite3.", "code.__new__", "marshal.load",
+    "sys.addaudithook", "sys.settrace", "sys.setprofile", "sys._current_frames", "gc.get_", "sys.remote_exec")
+# Events that change the file system; the first argument is a path (the first two for TWO_PATHS).
+PATH_EVENTS = frozenset({"os.remove", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.truncate", "os.utime",
+                         "os.chdir", "os.setxattr", "os.removexattr", "os.rename", "os.link"})
+TWO_PATHS = frozenset({"os.rename", "os.link"})
+DEVICES = frozenset({"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"})
+
+
+LIBRARY = tuple(os.path.realpath(p) + "/" for p in sys.path if not os.path.realpath(p).startswith(root + "/"))
+
+
+def make_guard(root, pid, getcwd=posix.getcwd, readlink=posix.readlink, stat=posix.stat, FileIO=_io.FileIO,
+               getframe=sys._getframe, compile_bytecode=sys.modules["_frozen_importlib_external"]._compile_bytecode.__code__,
+               library=LIBRARY, encoding=sys.getfilesystemencoding(), blocked=BLOCKED_EVENTS, blocked_imports=BLOCKED_IMPORTS,
+               path_events=PATH_EVENTS, two_paths=TWO_PATHS, devices=DEVICES,
+               write_flags=os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND,
+               type=type, str=str, bytes=bytes, int=int, issubclass=issubclass,
+               PermissionError=PermissionError, OSError=OSError):
+    # Everything the guard uses is bound here, immutable: the program may patch modules, builtins
+    # and __main__, not these. The guard never runs the program's code (exact types only), and it
+    # is one function: a helper, reachable through a traceback frame's f_locals, could have its
+    # __code__ replaced.
+    inside_prefix = root + "/"
+
+    def guard(event, args):
+        if event == "marshal.loads":  # only importlib reading one of the library's own .pyc files
+            caller = getframe(1)
+            path = caller.f_locals.get("bytecode_path") if caller.f_code is compile_bytecode else None
+            if (type(path) is str and path.startswith(library) and not path.startswith(inside_prefix)
+                    and ".." not in path.split("/") and type(args[0]) is bytes):  # (a copy of the data)
+                with FileIO(path) as handle:
+                    if handle.readall()[16:] == args[0]:
+                        return
+            raise PermissionError("sandbox: marshal.loads is not allowed (it makes code objects of any bytes)")
+        if event.startswith(blocked):
+            raise PermissionError(f"sandbox: {event} is not allowed")
+        if event == "import":  # the import statement, __import__; importlib paths have no loader left
+            name = str.__str__(args[0])
+            if name.partition(".")[0] in blocked_imports or name.rpartition(".")[2] in blocked_imports:
+                raise PermissionError(f"sandbox: importing {name} is not allowed")
+            return
+        if event == "open":  # (path, mode or None from os.open, flags)
+            if type(args[2]) is not int:
+                raise PermissionError("sandbox: open flags must be an int")
+            if type(args[0]) is int:
+                return  # an open file descriptor: judged when it was opened
+            paths, must_be_inside, os_open = args[:1], args[2] & write_flags, args[1] is None
+        elif event in path_events:
+            paths, must_be_inside, os_open = args[:2] if event in two_paths else args[:1], True, False
+        else:
+            return
+        for path in paths:
+            if type(path) is int:
+                path = f"/proc/self/fd/{path}"  # fchmod and the like: judge where the descriptor leads
+            elif issubclass(type(path), str):
+                path = str.__str__(path)  # an exact copy: a subclass's methods never run
+            elif issubclass(type(path), bytes):
+                path = bytes.decode(path, encoding, "surrogateescape")
+            else:  # os.PathLike: its __fspath__ may answer differently now than when the call used it
+                raise PermissionError(f"sandbox: {event} needs a str or bytes path")
+            if not path.startswith("/"):
+                if ".." in path.split("/"):  # it may be relative to a dir_fd, not to the cwd
+                    raise PermissionError(f"sandbox: {event} {path!r}: no '..' in relative paths")
+                path = getcwd() + "/" + path
+            # os.path.realpath, with C functions only.
+            todo, real, hops = path.split("/")[::-1], "", 0
+            while todo:
+                part = todo.pop()
+                if part == "" or part == ".":
+                    continue
+                if part == "..":
+                    real = real.rpartition("/")[0]
+                    continue
+                try:
+                    link = readlink(real + "/" + part)
+                except OSError:  # not a link, or not there (yet)
+                    real = real + "/" + part
+                    continue
+                hops += 1
+                if hops > 40:
+                    raise PermissionError(f"sandbox: {event} {path!r}: too many links")
+                if link.startswith("/"):
+                    real = ""
+                todo += link.split("/")[::-1]
+            real = real or "/"
+            inside = real == root or real.startswith(inside_prefix)
+            if must_be_inside:
+                if not inside:
+                    raise PermissionError(f"sandbox: {event} {real!r} outside the sandbox is not allowed")
+                continue
+            entry = real.split("/")[2] if real.startswith("/proc/") else ""
+            if entry.isdigit() and entry != pid:
+                raise PermissionError(f"sandbox: reading another process ({real!r}) is not allowed")
+            if real.startswith("/dev/") and real not in devices:
+                raise PermissionError(f"sandbox: reading {real!r} is not allowed")
+            # A directory opened outside would let os.open(..., dir_fd=) and the like leave the sandbox.
+            if os_open and not inside and stat(real).st_mode & 0o170000 == 0o040000:
+                raise PermissionError(f"sandbox: opening the directory {real!r} is not allowed")
+
+    return guard
+
+
+source = open(script, encoding="utf-8").read()
 code = compile(source, "solution.py", "exec")
-sys.addaudithook(guard)
-del json, resource, cfg
+builtins.exit = builtins.quit = sys.exit  # site (-S: not loaded) would have defined them
+sys.addaudithook(make_guard(root, str(posix.getpid())))
+del make_guard
 sys.argv = ["solution.py"]
-exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
+exec(code, {"__name__": "__main__", "__builtins__": builtins})
 '''
 
 
@@ -118,18 +240,12 @@ def _execute(script: str, workdir: str, logdir: str, limits: Limits) -> SandboxR
     if as_root:
         os.chown(workdir, NOBODY, NOBODY)
         os.chown(script, NOBODY, NOBODY)
-    config = {
-        "root": workdir,
-        "cpu": int(limits.timeout_s) + 1,
-        "mem": limits.memory_mb * 1024 * 1024,
-        "fsize": limits.file_mb * 1024 * 1024,
-        "nofile": limits.max_open_files,
-        "nproc": 1 if as_root else _current_nproc_limit(),
-    }
+    limits_argv = [str(int(limits.timeout_s) + 1), str(limits.memory_mb * 1024 * 1024),
+                   str(limits.file_mb * 1024 * 1024), str(limits.max_open_files)]
     out_path, err_path = os.path.join(logdir, "stdout"), os.path.join(logdir, "stderr")
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         process = subprocess.Popen(
-            [python, "-I", "-B", "-c", BOOTSTRAP, script, json.dumps(config)],
+            [python, "-I", "-S", "-B", "-c", BOOTSTRAP, script, workdir, *limits_argv],
             cwd=workdir, env=_environment(workdir), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
             start_new_session=True, close_fds=True,
             **({"user": NOBODY, "group": NOBODY, "extra_groups": []} if as_root else {}),
@@ -145,14 +261,16 @@ def _execute(script: str, workdir: str, logdir: str, limits: Limits) -> SandboxR
 
 @functools.lru_cache(maxsize=1)
 def interpreter() -> tuple[str, bool]:
-    """(python executable, drop to `nobody`?). As root, prefer an interpreter `nobody` can run
-    (the venv's may live under a private home); otherwise keep the uid and rely on the guard."""
+    """(python executable, drop to `nobody`?). As root, an interpreter `nobody` can run (the
+    venv's may live under a private home): untrusted code never runs as root, where neither
+    RLIMIT_NPROC nor file permissions would hold."""
     if os.geteuid() != 0:
         return sys.executable, False
     for candidate in (sys.executable, "/usr/bin/python3"):
         if _runnable_by_others(candidate):
             return candidate, True
-    return sys.executable, False
+    raise RuntimeError("sandbox: running as root, but no Python interpreter that 'nobody' can execute "
+                       f"(tried {sys.executable} and /usr/bin/python3); refusing to run untrusted code as root")
 
 
 def _runnable_by_others(path: str) -> bool:
@@ -174,10 +292,11 @@ def _wait(process: subprocess.Popen, timeout_s: float) -> bool:
         timed_out = False
     except subprocess.TimeoutExpired:
         timed_out = True
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # the group: anything it may have started
-    except (ProcessLookupError, PermissionError):
-        pass
+    for kill in (lambda: os.killpg(process.pid, signal.SIGKILL), process.kill):  # its group, and itself
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError):
+            pass
     process.wait()
     return timed_out
 
@@ -186,13 +305,6 @@ def _environment(workdir: str) -> dict[str, str]:
     env = {k: os.environ[k] for k in ENV_ALLOWLIST if k in os.environ}
     env.update(PATH="/usr/bin:/bin", HOME=workdir, TMPDIR=workdir, PYTHONHASHSEED="0")
     return env
-
-
-def _current_nproc_limit() -> int:
-    import resource
-
-    soft, _hard = resource.getrlimit(resource.RLIMIT_NPROC)
-    return soft
 
 
 def _read_capped(path: str, limit: int) -> str:

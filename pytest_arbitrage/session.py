@@ -31,7 +31,7 @@ from pytest_arbitrage.options import API_TIMEOUT_S, Settings
 from pytest_arbitrage.pricing import cost_usd, load_prices
 from pytest_arbitrage.providers import ModelUnavailable, adapter_for, parse_model_spec
 from pytest_arbitrage.records import CellInfo, Record, append_lines, read_jsonl, read_records
-from pytest_arbitrage.redact import redact
+from pytest_arbitrage.redact import redact, redact_report
 from pytest_arbitrage.reports import render_terminal
 from pytest_arbitrage.reports.cells import axes_json, group_cells, key_of
 from pytest_arbitrage.reports.comparisons import compare
@@ -187,7 +187,6 @@ class CellRunner:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
-        from pytest_arbitrage.redact import redact_report
 
         report = yield
         cell = _cell_of(item)
@@ -373,7 +372,14 @@ def _note_outcome(item, report) -> None:
     else:
         crash = getattr(report.longrepr, "reprcrash", None)
         # Redacted before it is cut, so no secret is left half-shown.
-        info.update(status="failed", reason=redact(crash.message if crash else str(report.longrepr))[:1000])
+        info.update(status="failed", reason=redact(_in_words(crash.message if crash else str(report.longrepr)))[:1000])
+
+
+def _in_words(message: str) -> str:
+    """The reason without pytest's decoration: no `Failed: ` prefix, no `assert ... where` lines."""
+    message = message.removeprefix("Failed: ")
+    first, _, rest = message.partition("\nassert ")
+    return first.strip() if rest else message.strip()
 
 
 def _add_junit_properties(node, outcome) -> None:

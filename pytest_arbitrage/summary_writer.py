@@ -7,6 +7,7 @@ import time
 from importlib import metadata
 
 from pytest_arbitrage.records import read_records
+from pytest_arbitrage.redact import redact_json
 from pytest_arbitrage.reports import StatsOptions, build_summary, find_regressions, write_run_reports
 
 VERSIONED_PACKAGES = ("pytest-arbitrage", "dspy", "pytest", "pytest-xdist", "llama-cpp-python", "scipy", "litellm")
@@ -21,7 +22,8 @@ def write_summary(session) -> tuple[dict, list[dict]]:
         baseline_run=session.compare_dir.name if session.compare_dir else None,
         gate=session.gate_rule, include_partial=settings.include_partial,
     )
-    summary = build_summary(session.folder.records(), session.folder.cells(), meta=run_meta(session), options=options)
+    summary = redact_json(build_summary(session.folder.records(), session.folder.cells(), meta=run_meta(session),
+                                        options=options))
     write_run_reports(session.folder.path, summary)
     return summary, find_regressions(summary)
 

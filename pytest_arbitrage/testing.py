@@ -26,7 +26,7 @@ class ScriptedEngine:
 
     def complete(self, request) -> Response:
         validate_request(request)
-        prompt = "\n\n".join(m.text or "" for m in request.messages)
+        prompt = "\n\n".join([_system_text(request.system)] + [m.text or "" for m in request.messages]).lstrip()
         text = self.respond(prompt)
         with self._lock:
             self.calls += 1
@@ -39,6 +39,13 @@ class ScriptedEngine:
 
     def close(self) -> None:
         pass
+
+
+def _system_text(system) -> str:
+    """The instructions, which DSPy sends apart from the messages (a string or prompt parts)."""
+    if system is None or isinstance(system, str):
+        return system or ""
+    return "".join(getattr(part, "text", "") or "" for part in system)
 
 
 def scripted_lm(respond: Callable[[str], str], *, model: str = "scripted/fake", cache: bool = True) -> dspy.LM:

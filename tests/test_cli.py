@@ -48,14 +48,33 @@ def test_compare_exits_1_and_names_the_regression(runs, capsys):
     report_dir, old, _, worse = runs
     assert main(["compare", str(old), str(worse)]) == 1
     out = capsys.readouterr().out
-    assert "qa-openai/gpt-4o-mini-bootstrap is significantly worse than old" in out
-    assert "REGRESSION" in out and "1 significant regression" in out
+    assert "qa-openai/gpt-4o-mini-bootstrap is significantly worse than the saved run old" in out
+    assert "REGRESSION (fails)" in out and "1 regression" in out
 
 
 def test_compare_exits_0_without_regression(runs, capsys):
     report_dir, old, same, _ = runs
     assert main(["compare", str(old), str(same)]) == 0
-    assert "no significant regression" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "8 pass" in out and "regression" not in out.split("against")[-1]
+
+
+def test_compare_with_a_min_effect_the_run_cannot_see_exits_3(runs, capsys):
+    report_dir, old, same, _ = runs
+    # n=150 paired at level 0.05/8: the MDE is a few points, so 0.5pp cannot be ruled out
+    assert main(["compare", str(old), str(same), "--min-effect", "0.005"]) == 3
+    assert "8 inconclusive" in capsys.readouterr().out
+    assert main(["compare", str(old), str(same), "--min-effect", "0.5"]) == 0
+
+
+def test_a_cell_missing_from_the_saved_run_is_untestable_and_exits_3(runs, capsys):
+    report_dir, old, same, _ = runs
+    records = [json.loads(line) for line in (old / "results.jsonl").read_text().splitlines()]
+    kept = [r for r in records if r["task"] != "qa"]
+    (old / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in kept))
+    assert main(["compare", str(old), str(same)]) == 3
+    out = capsys.readouterr().out
+    assert "UNTESTABLE (fails)" in out and "is not in the saved run old" in out
 
 
 @pytest.mark.parametrize("pointer", ["symlink", "textfile"])

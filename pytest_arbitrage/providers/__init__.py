@@ -95,11 +95,9 @@ def _loaded_engine(spec: ModelSpec, settings):
 def _openai_lm(spec: ModelSpec, common: dict):
     import dspy
 
-    from .openai_compat import openai_settings, probe_openai
+    from .openai_compat import openai_lm_kwargs
 
-    api_key, api_base = openai_settings()
-    probe_openai(spec, api_key=api_key, api_base=api_base)
-    return dspy.LM(spec.model, api_key=api_key, api_base=api_base, **common)
+    return dspy.LM(spec.model, **openai_lm_kwargs(spec), **common)
 
 
 def _ollama_lm(spec: ModelSpec, pull: bool | None, common: dict):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pytest_arbitrage.reports.regressions import find_regressions
 
 MISSING = "—"
 
@@ -135,29 +134,38 @@ def arbitrage_table(summary: dict) -> Table:
 
 
 def comparison_table(summary: dict) -> Table | None:
+    """The gate's verdict on every cell of this run, the failing ones first."""
     comp = summary.get("comparison")
     if comp is None:
         return None
-    headers = ["cell", "n", "saved", "this run", "delta", "95% CI", "p", "p adj", "MDE", "result"]
+    headers = ["cell", "n", "saved", "this run", "delta", "95% CI", "p", "p adj", "MDE", "verdict",
+               "program"]
+    ordered = sorted(comp["rows"], key=lambda r: (not r.get("fails"), r["id"]))
     rows = [[
-        r["new_id"], str(r["n_paired"]), pct(r["old"]), pct(r["new"]), pp(r["delta"]),
-        interval_pp(r["ci_low"], r["ci_high"]), pval(r["p"]), pval(r["p_adj"]),
-        pp(r["mde"]).lstrip("+"), _comparison_result(r),
-    ] for r in comp["rows"]]
-    extra = [r["message"] for r in find_regressions(summary)]
-    extra += [f"only in saved run: {cid}" for cid in comp["only_in_saved_run"]]
-    extra += [f"only in this run: {cid}" for cid in comp["only_in_this_run"]]
-    title = f"This run vs {comp['against'] or 'saved run'} (paired, this − saved)"
-    return Table("comparison", title, headers, rows, note=_family_note(comp["rows"], summary),
-                 extra=extra)
+        r["id"], _n(r.get("n_paired")), pct(r.get("old")), pct(r.get("new")), pp(r.get("delta")),
+        interval_pp(r.get("ci_low"), r.get("ci_high")), pval(r.get("p")), pval(r.get("p_adj")),
+        pp(r.get("mde_gate")).lstrip("+"), _verdict(r), _program(r.get("program_changed")),
+    ] for r in ordered]
+    extra = [r["message"] for r in ordered if r.get("message")]
+    extra += [f"only in saved run (not judged): {cid}" for cid in comp["only_in_saved_run"]]
+    title = f"Gate: this run vs {comp['against'] or 'saved run'} (paired, this − saved)"
+    rule = comp.get("rule") or {}
+    note = (f"Each cell is judged at level {rule.get('level', 0):.3g} ({rule.get('method', '')}); "
+            f"MDE at that level; fails on: {', '.join(rule.get('fail_on') or []) or 'nothing'}, and untestable.")
+    return Table("comparison", title, headers, rows, note=note, extra=extra)
 
 
-def _comparison_result(r: dict) -> str:
-    if r["p"] is None:
-        return r["note"] or MISSING
-    if r["regression"]:
-        return "REGRESSION"
-    return "improved" if r["significant"] else "not distinguishable"
+def _n(value) -> str:
+    return MISSING if value is None else str(value)
+
+
+def _verdict(r: dict) -> str:
+    verdict = r.get("verdict") or MISSING
+    return f"{verdict.upper()} (fails)" if r.get("fails") else verdict
+
+
+def _program(changed: bool | None) -> str:
+    return MISSING if changed is None else ("changed" if changed else "same")
 
 
 def axis_tables(summary: dict) -> list[Table]:
@@ -177,7 +185,8 @@ def _family_note(rows: list[dict], summary: dict) -> str:
 
 
 def all_tables(summary: dict) -> list[Table]:
-    tables = [cell_table(summary), delta_table(summary), lift_table(summary)]
-    tables += inversion_tables(summary) + [arbitrage_table(summary)] + axis_tables(summary)
+    """Every table; the gate's first, so a regression is the first thing a reader sees."""
     comparison = comparison_table(summary)
-    return tables + ([comparison] if comparison else [])
+    tables = [comparison] if comparison else []
+    tables += [cell_table(summary), delta_table(summary), lift_table(summary)]
+    return tables + inversion_tables(summary) + [arbitrage_table(summary)] + axis_tables(summary)

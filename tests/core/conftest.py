@@ -45,7 +45,16 @@ FAKE_MODELS_CONFTEST = textwrap.dedent('''
     def crash():
         os._exit(3)
 
-    RESPONDERS = {"broken": fail, "interrupt": dies_after(3, interrupt), "crash": dies_after(3, crash)}
+    def reader(prompt):
+        """Reads a weather report right only under the README task's own instruction."""
+        import re
+        if "Does the weather report describe" not in prompt:
+            return "unsure"
+        t = int(re.findall(r"(-?\d+) ?(?:degrees|°C| C)", prompt)[-1])
+        return "cold" if t < 10 else "mild" if t <= 22 else "hot"
+
+    RESPONDERS = {"broken": fail, "interrupt": dies_after(3, interrupt), "crash": dies_after(3, crash),
+                  "reader": reader}
 
     def fake_provision(model, **kwargs):
         if model.spec.endswith("/down"):
@@ -78,6 +87,33 @@ def sweep(pytester):
     pytester.runpytest = pytester.runpytest_subprocess
     pytester.makeconftest(FAKE_MODELS_CONFTEST)
     pytester.makepyfile(test_sweep=SWEEP_TEST)
+    return pytester
+
+
+README = (Path(__file__).parents[2] / "README.md").read_text()
+
+
+def readme_files() -> dict[str, str]:
+    """The files of the README's "Your own project" section, by the name on their first line."""
+    section = README.split("### Your own project", 1)[1].split("\n## ", 1)[0]
+    files = {}
+    for block in section.split("```python\n")[1:]:
+        code = block.split("```", 1)[0]
+        name = code.splitlines()[0].lstrip("# ").split(":")[0]
+        files[name] = code
+    files["pytest.ini"] = section.split("```ini\n", 1)[1].split("```", 1)[0]
+    return files
+
+
+@pytest.fixture
+def own_project(pytester):
+    """A project made of the README's files only (plus scripted models): no benchmarks/ folder."""
+    pytester.runpytest = pytester.runpytest_subprocess
+    files = readme_files()
+    assert set(files) == {"my_task.py", "conftest.py", "test_benchmarks.py", "pytest.ini"}
+    pytester.makepyfile(my_task=files["my_task.py"], test_benchmarks=files["test_benchmarks.py"])
+    pytester.makeconftest(FAKE_MODELS_CONFTEST + "\n" + files["conftest.py"])
+    pytester.makefile(".ini", pytest=files["pytest.ini"] + "arbitrage_models = openai/reader\narbitrage_n = 40\n")
     return pytester
 
 

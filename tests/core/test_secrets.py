@@ -113,13 +113,17 @@ def test_a_wrong_login_is_unavailable_with_a_reason_that_hides_the_password(logi
         info.value.reason
 
 
-def test_a_provisioned_lm_sends_the_login_on_every_call(login_server, monkeypatch, isolated_lm_cache):
+def test_a_provisioned_lm_sends_the_login_on_every_call_and_caches_no_password(login_server, monkeypatch,
+                                                                               isolated_lm_cache):
     monkeypatch.setenv("OPENAI_BASE_URL", _base(login_server))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     lm = provision_lm(parse_model_spec("openai/served"), max_tokens=8)
     assert "positive" in lm("hello")[0]
     assert login_server.RequestHandlerClass.seen == [("GET", "/v1/models", BASIC),
                                                      ("POST", "/v1/chat/completions", BASIC)]
+    # LiteLLM keeps the api_base in each response and DSPy pickles responses into its cache.
+    cached = b"".join(p.read_bytes() for p in isolated_lm_cache.rglob("*") if p.is_file())
+    assert cached and PASSWORD.encode() not in cached
 
 
 def test_an_ollama_host_with_a_login_is_refused_clearly(monkeypatch):
@@ -166,7 +170,8 @@ def _leaks(root, terminal: str) -> list[tuple[str, str]]:
     return [(where, secret) for where, blob in places.items() for secret in SECRETS if secret.encode() in blob]
 
 
-def test_a_sweep_writes_no_secret_anywhere(pytester, login_server, monkeypatch, unused_port):
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_sweep_writes_no_secret_anywhere(pytester, login_server, monkeypatch, unused_port, workers):
     for name, value in PLANTED_ENV.items():
         monkeypatch.setenv(name, value.format(unused_port=unused_port))
     monkeypatch.setenv("OPENAI_BASE_URL", _base(login_server))
@@ -175,7 +180,7 @@ def test_a_sweep_writes_no_secret_anywhere(pytester, login_server, monkeypatch, 
     result = pytester.runpytest_subprocess(
         "--arb-tasks=sentiment", "--arb-models=openai/served,openai/broken,openai/down,ollama_chat/real,openai/exploding",
         "--arb-optimizers=none,labeled", "--arb-n=4", "--arb-train=4", "--arb-dev=4",
-        "--junitxml=junit.xml", "-rA", "-l", "--tb=long")
+        "--junitxml=junit.xml", "-rA", "-l", "--tb=long", "-n", workers)
     leaks = _leaks(pytester.path, "\n".join(result.outlines + result.errlines))
     assert not leaks, f"{len(leaks)} leaks: {leaks}"
     result.assert_outcomes(passed=2, failed=2, skipped=4, errors=2)

@@ -6,7 +6,7 @@ import dspy
 import pytest
 
 from pytest_arbitrage.providers import ModelUnavailable, adapter_for, parse_model_spec, provision_lm
-from pytest_arbitrage.providers.openai_compat import PLACEHOLDER_KEY, openai_settings
+from pytest_arbitrage.providers.openai_compat import PLACEHOLDER_KEY, openai_lm_kwargs, openai_settings, split_userinfo
 
 SECRET = "sk-test-Zq8vT3-never-written-anywhere"
 
@@ -34,6 +34,27 @@ def test_unreachable_server_is_unavailable(no_openai_env, monkeypatch, unused_po
     with pytest.raises(ModelUnavailable, match=r"cannot reach http://127\.0\.0\.1:\d+/v1") as info:
         provision_lm(parse_model_spec("openai/gpt-4o-mini"))
     assert SECRET not in info.value.reason
+
+
+def test_a_login_is_split_off_the_url_into_a_basic_auth_header():
+    assert split_userinfo("https://me:p%40ss@proxy.example:8443/v1") == (
+        "https://proxy.example:8443/v1", {"Authorization": "Basic bWU6cEBzcw=="})  # base64 of me:p@ss
+    assert split_userinfo("http://127.0.0.1:8000/v1") == ("http://127.0.0.1:8000/v1", {})
+
+
+def test_an_unreachable_login_url_says_so_without_the_password(no_openai_env, monkeypatch, unused_port):
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://me:{SECRET}@127.0.0.1:{unused_port}/v1")
+    with pytest.raises(ModelUnavailable, match=rf"cannot reach http://127\.0\.0\.1:{unused_port}/v1 \(") as info:
+        provision_lm(parse_model_spec("openai/gpt-4o-mini"))
+    assert SECRET not in info.value.reason and "Name or service not known" not in info.value.reason
+
+
+def test_the_lm_gets_the_url_without_its_login_and_the_login_as_a_header(monkeypatch):
+    monkeypatch.setattr("pytest_arbitrage.providers.openai_compat.probe_openai", lambda spec, **kwargs: [])
+    env = {"OPENAI_BASE_URL": "http://me:pw@10.0.0.1/v1/"}
+    assert openai_lm_kwargs(parse_model_spec("openai/m"), env) == {
+        "api_key": PLACEHOLDER_KEY, "api_base": "http://10.0.0.1/v1", "extra_headers": {"Authorization": "Basic bWU6cHc="}}
+    assert openai_lm_kwargs(parse_model_spec("openai/m"), {"OPENAI_API_KEY": "k"}) == {"api_key": "k", "api_base": None}
 
 
 @pytest.fixture

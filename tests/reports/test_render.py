@@ -33,7 +33,7 @@ def summary():
 def test_markdown_has_every_section_and_the_methods(summary):
     text = render_markdown(summary)
     for title in ("## Cells", "## Optimization delta", "## Optimization lift by model",
-                  "## Rank inversions", "## Arbitrage scoreboard", "## This run vs old",
+                  "## Rank inversions", "## Arbitrage scoreboard", "## Gate: this run vs old",
                   "## Methods"):
         assert title in text
     assert "| math " in text and "★" in text and "McNemar" in text
