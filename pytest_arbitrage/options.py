@@ -273,6 +273,34 @@ def _data(text: str | None, valid_tasks: list[str], root: Path) -> tuple[str, di
     return "offline", files
 
 
+def load_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], root: Path) -> Settings:
+    """Parse and check everything, before any LM is called: values, model specs, paths, files."""
+    settings = parse_settings(raw, valid_tasks=valid_tasks, root=root)
+    check_models(settings)
+    check_paths(settings)
+    return settings
+
+
+def check_models(settings: Settings) -> None:
+    """Model specs are parsed (no I/O), so a typo fails before any LM is called."""
+    from pytest_arbitrage.providers import UsageError, parse_model_spec, parse_model_specs
+
+    try:
+        models = parse_model_specs(",".join(settings.models), tier_overrides=settings.tier_overrides)
+    except UsageError as exc:
+        raise SettingsError("models", str(exc)) from None
+    if settings.teacher:
+        try:
+            parse_model_spec(settings.teacher, tier_overrides=settings.tier_overrides)
+        except UsageError as exc:
+            raise SettingsError("teacher", str(exc)) from None
+    known = {m.spec for m in models} | {m.spec.rpartition("@")[0] or m.spec for m in models}
+    known |= {settings.teacher} if settings.teacher else set()
+    for spec in settings.tier_overrides:
+        if spec not in known:
+            raise SettingsError("tier", f"{spec!r} is not a model of this sweep; models: {', '.join(settings.models)}")
+
+
 def check_paths(settings: Settings) -> None:
     """Everything a run will read or write, checked before the first LM call."""
     from pytest_arbitrage.pricing import load_prices

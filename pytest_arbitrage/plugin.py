@@ -12,8 +12,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")  # no metadata dow
 import pytest
 
 from pytest_arbitrage import hooks
-from pytest_arbitrage.options import OPTIONS, Settings, SettingsError, check_paths, parse_settings
-from pytest_arbitrage.providers import UsageError, parse_model_spec, parse_model_specs
+from pytest_arbitrage.options import OPTIONS, Settings, SettingsError, load_settings
 from pytest_arbitrage.session import ControllerSession, WorkerSession
 from pytest_arbitrage.tasks import all_tasks, get_task
 
@@ -61,9 +60,7 @@ def _settings(config: pytest.Config) -> Settings:
         return value
 
     try:
-        settings = parse_settings(raw, valid_tasks=list(all_tasks()), root=config.rootpath)
-        _check_models(settings)
-        check_paths(settings)
+        settings = load_settings(raw, valid_tasks=list(all_tasks()), root=config.rootpath)
     except SettingsError as exc:
         # Name the option as the user wrote it: the ini key when the value came from the ini file.
         label = f"ini key arbitrage_{exc.option}" if exc.option in from_ini else _flag_of(exc.option)
@@ -73,24 +70,6 @@ def _settings(config: pytest.Config) -> Settings:
 
 def _flag_of(name: str) -> str:
     return next(option.flag for option in OPTIONS if option.name == name)
-
-
-def _check_models(settings: Settings) -> None:
-    """Model specs are parsed (no I/O) up front, so a typo fails before any LM is called."""
-    try:
-        models = parse_model_specs(",".join(settings.models), tier_overrides=settings.tier_overrides)
-    except UsageError as exc:
-        raise SettingsError("models", str(exc)) from None
-    if settings.teacher:
-        try:
-            parse_model_spec(settings.teacher, tier_overrides=settings.tier_overrides)
-        except UsageError as exc:
-            raise SettingsError("teacher", str(exc)) from None
-    known = {m.spec for m in models} | {m.spec.rpartition("@")[0] or m.spec for m in models}
-    known |= {settings.teacher} if settings.teacher else set()
-    for spec in settings.tier_overrides:
-        if spec not in known:
-            raise SettingsError("tier", f"{spec!r} is not a model of this sweep; models: {', '.join(settings.models)}")
 
 
 @pytest.hookimpl(optionalhook=True)

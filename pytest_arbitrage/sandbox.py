@@ -16,11 +16,11 @@ Layers, each meant to hold on its own, whoever runs the sandbox (most users are 
   program's own, a .so it wrote) can load another: never `_posixsubprocess` (its fork_exec
   raises no audit event), `_socket`, `_ctypes` and the like;
 - a `sys.addaudithook` guard that refuses process creation, signals, sockets, ctypes, changing
-  limits, hand-made bytecode (code objects, marshal data other than the library's own .pyc
-  files), tracing and gc introspection, and writing, deleting,
-  renaming or linking anything outside the temporary directory, and reading other processes'
-  /proc entries. It is a closure over immutable values and C functions only, so the program
-  can neither patch what it relies on (`os.path.realpath`, builtins, `__main__`) nor reach it;
+  limits, hand-made bytecode (code objects; marshal data but the library's own .pyc files),
+  tracing, gc introspection, symlinks, writing, deleting, renaming or linking anything outside
+  the temporary directory (or opening a directory there), and reading other processes' /proc
+  entries. It is a closure over immutable values and C functions only, so the program can
+  neither patch what it relies on (`os.path.realpath`, builtins, `__main__`) nor reach it;
 - a wall-clock timeout that kills the child and its process group;
 - stdout/stderr written to files outside the sandbox and read back truncated.
 """
@@ -72,28 +72,35 @@ BLOCKED_IMPORTS = frozenset({
     "_posixsubprocess", "subprocess", "multiprocessing", "_multiprocessing", "_posixshmem", "pty",
     "_socket", "socket", "_ssl", "ssl", "_ctypes", "ctypes", "_sqlite3", "sqlite3", "_dbm", "_gdbm", "dbm",
     "readline", "spwd", "_xxsubinterpreters", "_testcapi", "_testinternalcapi"})
-# stdlib C extensions (outside sys.builtin_module_names) that a solution may use.
-EXTENSIONS = ("_bisect", "_blake2", "_bz2", "_contextvars", "_csv", "_datetime", "_decimal", "_hashlib",
+# stdlib C extensions (outside sys.builtin_module_names) that a solution may use. Not here, as
+# slow to load and with a fallback: _hashlib (hashlib uses _md5, _sha256...), _elementtree.
+EXTENSIONS = ("_bisect", "_blake2", "_bz2", "_contextvars", "_csv", "_datetime", "_decimal",
               "_heapq", "_json", "_lzma", "_md5", "_opcode", "_pickle", "_queue", "_random", "_sha1",
               "_sha256", "_sha3", "_sha512", "_statistics", "_struct", "_typing", "_uuid",
               "array", "binascii", "cmath", "fcntl", "grp", "math", "mmap", "pwd", "pyexpat", "select",
               "termios", "unicodedata", "zlib")
-# Load every native (and not yet loaded frozen) module a program may use, then delete the loaders:
-# after that no path whatever can create a native module, so the blocked ones stay out for good.
-FROZEN = tuple(name for name in getattr(_imp, "_frozen_module_names", tuple)() if not name.startswith(("__", "site")))
-for name in (*sys.builtin_module_names, *EXTENSIONS, *FROZEN):
-    if name not in BLOCKED_IMPORTS:
+# Load every native module a program may use, then delete the loaders: after that no path whatever
+# can create a native module, so the blocked ones stay out for good. get_frozen_object goes too (it
+# unmarshals any bytes given): frozen stdlib modules not loaded yet then load from their .py files.
+for name in (*sys.builtin_module_names, *EXTENSIONS):
+    if name not in BLOCKED_IMPORTS and name != "_elementtree":
         try:
             __import__(name)
         except ImportError:
             pass
-del _imp.create_builtin, _imp.create_dynamic, _imp.get_frozen_object  # (the latter unmarshals any bytes)
+def no_loader(*args):  # holds no reference to the real loaders; ImportError lets fallbacks work
+    raise ImportError("sandbox: no native module can be loaded after start-up")
+_imp.create_builtin = _imp.create_dynamic = _imp.get_frozen_object = no_loader
+sys.meta_path[:] = [finder for finder in sys.meta_path if getattr(finder, "__name__", "") != "FrozenImporter"]
 # Functions that reach other processes (a non-root parent has the same uid) or create files, and
-# raise no audit event. With the loaders gone, no fresh copy of posix or _signal can bring them back.
+# raise no audit event: out of the modules and of os.supports_*. With the loaders gone, no fresh
+# copy of posix or _signal can bring them back.
 for module in (os, posix, _signal):
     for name in ("mkfifo", "mknod", "pidfd_open", "pidfd_send_signal", "setpriority",
                  "sched_setaffinity", "sched_setparam", "sched_setscheduler"):
-        module.__dict__.pop(name, None)
+        function = module.__dict__.pop(name, None)
+        for functions in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks):
+            functions.discard(function)
 if BLOCKED_IMPORTS & sys.modules.keys():
     raise SystemExit("sandbox: a blocked module was loaded before the guard")
 # Soft and hard, so that they stay (resource.setrlimit is refused below anyway). NPROC 0: fork,
@@ -108,28 +115,29 @@ BLOCKED_EVENTS = (
     "os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system", "subprocess.Popen",
     "pty.spawn", "os.kill", "signal.pthread_kill", "socket.", "ctypes.", "resource.setrlimit",
     "resource.prlimit", "os.setuid", "os.symlink", "syslog.", "sqlite3.", "code.__new__", "marshal.load",
-    "sys.addaudithook", "sys.settrace", "sys.setprofile", "sys._current_frames", "gc.get_", "sys.remote_exec")
+    "sys.addaudithook", "sys.settrace", "sys.setprofile", "sys.monitoring", "sys._current_frames", "gc.get_",
+    "sys.remote_exec")
 # Events that change the file system; the first argument is a path (the first two for TWO_PATHS).
 PATH_EVENTS = frozenset({"os.remove", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.truncate", "os.utime",
                          "os.chdir", "os.setxattr", "os.removexattr", "os.rename", "os.link"})
 TWO_PATHS = frozenset({"os.rename", "os.link"})
-DEVICES = frozenset({"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"})
-
-
+DEVICES = frozenset({"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"})  # readable
+# Where importlib's .pyc files may come from: the interpreter's own library (not the sandbox).
 LIBRARY = tuple(os.path.realpath(p) + "/" for p in sys.path if not os.path.realpath(p).startswith(root + "/"))
+COMPILE_BYTECODE = sys.modules["_frozen_importlib_external"]._compile_bytecode.__code__
 
 
 def make_guard(root, pid, getcwd=posix.getcwd, readlink=posix.readlink, stat=posix.stat, FileIO=_io.FileIO,
-               getframe=sys._getframe, compile_bytecode=sys.modules["_frozen_importlib_external"]._compile_bytecode.__code__,
-               library=LIBRARY, encoding=sys.getfilesystemencoding(), blocked=BLOCKED_EVENTS, blocked_imports=BLOCKED_IMPORTS,
+               getframe=sys._getframe, compile_bytecode=COMPILE_BYTECODE, library=LIBRARY,
+               encoding=sys.getfilesystemencoding(), blocked=BLOCKED_EVENTS, blocked_imports=BLOCKED_IMPORTS,
                path_events=PATH_EVENTS, two_paths=TWO_PATHS, devices=DEVICES,
                write_flags=os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND,
-               type=type, str=str, bytes=bytes, int=int, issubclass=issubclass,
+               type=type, str=str, bytes=bytes, int=int, tuple=tuple, issubclass=issubclass,
                PermissionError=PermissionError, OSError=OSError):
     # Everything the guard uses is bound here, immutable: the program may patch modules, builtins
-    # and __main__, not these. The guard never runs the program's code (exact types only), and it
-    # is one function: a helper, reachable through a traceback frame's f_locals, could have its
-    # __code__ replaced.
+    # and __main__, not these. The guard never runs the program's code (it calls methods of
+    # immutable built-in types only), and it is one function: a helper, reachable through a
+    # traceback frame's f_locals, could have its __code__ replaced.
     inside_prefix = root + "/"
 
     def guard(event, args):
@@ -195,7 +203,7 @@ def make_guard(root, pid, getcwd=posix.getcwd, readlink=posix.readlink, stat=pos
             real = real or "/"
             inside = real == root or real.startswith(inside_prefix)
             if must_be_inside:
-                if not inside:
+                if not inside and not (event == "open" and real == "/dev/null"):
                     raise PermissionError(f"sandbox: {event} {real!r} outside the sandbox is not allowed")
                 continue
             entry = real.split("/")[2] if real.startswith("/proc/") else ""
@@ -204,7 +212,8 @@ def make_guard(root, pid, getcwd=posix.getcwd, readlink=posix.readlink, stat=pos
             if real.startswith("/dev/") and real not in devices:
                 raise PermissionError(f"sandbox: reading {real!r} is not allowed")
             # A directory opened outside would let os.open(..., dir_fd=) and the like leave the sandbox.
-            if os_open and not inside and stat(real).st_mode & 0o170000 == 0o040000:
+            # (tuple.__getitem__: os.stat_result is a class the program can patch; st_mode is [0].)
+            if os_open and not inside and tuple.__getitem__(stat(real), 0) & 0o170000 == 0o040000:
                 raise PermissionError(f"sandbox: opening the directory {real!r} is not allowed")
 
     return guard

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import threading
 import time
 import warnings
 from dataclasses import asdict
@@ -280,7 +281,13 @@ class ControllerSession(CellRunner):
                 kept.append((name, value))
         report.user_properties[:] = kept
 
-    def pytest_sessionfinish(self, session) -> None:
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_sessionfinish(self, session):
+        _finishing.set()  # from here on SIGTERM waits for the summary (see _sigterm_as_interrupt)
+        self._write_summary(session)
+        return (yield)
+
+    def _write_summary(self, session) -> None:
         self._recover_spooled_records()
         if not self.folder.created:
             return
@@ -342,6 +349,9 @@ def _cell_of(item):
     return callspec.params.get("arb_cell") if callspec else None
 
 
+_finishing = threading.Event()
+
+
 def _sigterm_as_interrupt():
     """CI runners and `timeout` stop a job with SIGTERM: treat it as Ctrl-C, so the session still
     writes its summary and reports. Returns the previous handler (None when not installed)."""
@@ -349,6 +359,9 @@ def _sigterm_as_interrupt():
         return None  # someone else handles it; leave theirs alone
 
     def interrupt(signum, frame):
+        if _finishing.is_set():
+            return  # the summary is being written: let it finish (a second SIGTERM, too)
+        _finishing.set()  # one interruption per process
         raise KeyboardInterrupt("SIGTERM")
 
     try:

@@ -28,7 +28,7 @@ VERDICTS = ("pass", "regression", "inconclusive", "untestable")
 class GateRule:
     alpha: float = 0.05
     correction: str = "holm"
-    family_size: int = 1
+    family_size: int = 0  # 0: every cell of the run (set by whoever knows the selection)
     min_effect: float | None = None
     fail_on: tuple[str, ...] = ("regression",)
     against: str | None = None  # the saved run's name, for messages

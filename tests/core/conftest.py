@@ -50,11 +50,16 @@ FAKE_MODELS_CONFTEST = textwrap.dedent('''
         import re
         if "Does the weather report describe" not in prompt:
             return "unsure"
-        t = int(re.findall(r"(-?\d+) ?(?:degrees|°C| C)", prompt)[-1])
+        t = int(re.findall(r"(-?\\d+) ?(?:degrees|°C| C)", prompt)[-1])
         return "cold" if t < 10 else "mild" if t <= 22 else "hot"
 
+    def slow(prompt):
+        import time
+        time.sleep(0.3)
+        return respond(prompt)
+
     RESPONDERS = {"broken": fail, "interrupt": dies_after(3, interrupt), "crash": dies_after(3, crash),
-                  "reader": reader}
+                  "reader": reader, "slow": slow, "interrupt0": dies_after(0, interrupt)}
 
     def fake_provision(model, **kwargs):
         if model.spec.endswith("/down"):

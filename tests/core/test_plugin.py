@@ -140,3 +140,29 @@ def test_the_benchmark_suite_collects_a_cell_per_task_by_default(pytester):
     collected = {line.split("[", 1)[1].split("-", 1)[0] for line in result.outlines if "::test_cell[" in line}
     assert collected == set(all_tasks()) | {"weather_feel"}
     assert len(collected) >= 18
+
+
+def test_a_data_file_runs_end_to_end_with_summary_and_reports(sweep):
+    lines = [{"text": f"I {word} it ({split})", "sentiment": label, "split": split}
+             for split in ("train", "dev", "test")
+             for word, label in (("love", "positive"), ("hate", "negative"), ("saw", "neutral"))]
+    sweep.makefile(".jsonl", mine="\n".join(json.dumps(line) for line in lines))
+    result = sweep.runpytest("--arb-tasks=sentiment", "--arb-models=openai/good", "--arb-optimizers=none,labeled",
+                             "--arb-data=sentiment=mine.jsonl", "--arb-n=3")
+    result.assert_outcomes(passed=2)
+    run = latest_run(sweep.path)
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["meta"]["options"]["data_files"] == {"sentiment": str(sweep.path / "mine.jsonl")}
+    assert {c["data_origin"] for c in summary["cells"]} == {f"file:{sweep.path / 'mine.jsonl'}"}
+    assert (run / "report.md").is_file() and (run / "report.html").is_file()
+
+
+def test_more_examples_asked_for_than_the_task_has_says_so(sweep):
+    lines = [{"text": f"text {i}", "sentiment": "positive", "split": "test"} for i in range(3)]
+    sweep.makefile(".jsonl", few="\n".join(json.dumps(line) for line in lines))
+    result = sweep.runpytest("--arb-tasks=sentiment", "--arb-models=openai/good", "--arb-optimizers=none",
+                             "--arb-data=sentiment=few.jsonl", "--arb-n=50")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*--arb-n=50 but task 'sentiment' has only 3 test examples; the cell scores 3*"])
+    [cell] = [json.loads(line) for line in (latest_run(sweep.path) / "cells.jsonl").read_text().splitlines()]
+    assert (cell["n_requested"], cell["n_available"], cell["adapter"]) == (50, 3, "LenientChatAdapter")

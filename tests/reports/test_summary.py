@@ -178,3 +178,40 @@ def test_summary_does_not_depend_on_record_order():
     shuffled = records[:]
     random.Random(1).shuffle(shuffled)
     assert summarise(shuffled, cells[::-1]) == summarise(records, cells)
+
+
+def test_partial_cells_stay_out_of_comparisons_unless_asked_for():
+    records, cells = synthetic_run(lifted, n=60)
+    for cell in cells:
+        if (cell["task"], cell["model"], cell["optimizer"]) == ("qa", LOCAL, "bootstrap"):
+            cell.update(status="partial", reason="cut short after 60 examples: the run was interrupted")
+    default = summarise(records, cells)
+    assert not [r for r in default["deltas"] if (r["task"], r["model"]) == ("qa", LOCAL)]
+    assert by(default["cells"], id="qa-llamacpp/smollm2-135m-bootstrap")["status"] == "partial"
+    included = summarise(records, cells, include_partial=True)
+    assert by(included["deltas"], task="qa", model=LOCAL)["significant"]
+
+
+def test_the_gate_verdict_is_the_same_in_the_summary_as_in_the_cell(summary):
+    """The cell's item and the summary apply one rule: alpha / m over the m cells."""
+    from pytest_arbitrage.reports.cells import group_cells
+    from pytest_arbitrage.reports.comparisons import compare
+    from pytest_arbitrage.reports.gate import GateRule, judge
+
+    old, _ = synthetic_run(lambda t, m, o: 0.9, n=150, seed=1)
+    new, cells = synthetic_run(lambda t, m, o: 0.8 if (t, o) == ("qa", "bootstrap") else 0.9, n=150, seed=1)
+    options = StatsOptions(baseline_records=old, baseline_run="base")
+    rows = {r["id"]: r for r in build_summary(new, cells, meta={}, options=options)["comparison"]["rows"]}
+    old_cells, new_cells = group_cells(old, []), group_cells(new, [])
+    rule = GateRule(family_size=len(new_cells), against="base")
+    for key, cell in new_cells.items():
+        verdict = judge(old_cells[key], cell, compare(old_cells[key], cell, options), rule)
+        row = rows[cell_id_of(key)]
+        assert (row["verdict"], row["p_adj"]) == (verdict["verdict"], verdict["p_adj"])
+    assert {r["verdict"] for r in rows.values()} >= {"pass"}
+
+
+def cell_id_of(key):
+    from pytest_arbitrage.reports.cells import cell_id
+
+    return cell_id(key)

@@ -89,12 +89,25 @@ for thread in threads:
     "socket_module": "import socket\nsocket.socket().close()",
     "ctypes_libc_system": "import ctypes\nctypes.CDLL(None).system(f'echo pwned > {MARKER}'.encode())",
     "importlib_ctypes": "import importlib\nimportlib.import_module('_ctypes')",
-    "subinterpreter": "import _xxsubinterpreters as interpreters\ninterpreters.run_string(interpreters.create(), 'pass')",
+    "subinterpreter": """
+import _xxsubinterpreters as interpreters  # a subinterpreter has no audit hook
+interpreters.run_string(interpreters.create(), "pass")
+""",
     "imp_get_frozen_object_bytecode": """
 import _imp, marshal
 exec(_imp.get_frozen_object("x", marshal.dumps(compile("pass", "x", "exec"))))
 """,
     "marshal_loads_bytecode": "import marshal\nexec(marshal.loads(marshal.dumps(compile('pass', 'x', 'exec'))))",
+    "pickle_os_system": """
+import pickle
+pickle.loads(b"cos\\nsystem\\n(S" + repr(f"echo pwned > {MARKER}").encode() + b"\\ntR.")
+""",
+    "reload_imp_for_its_loaders": """
+import _imp, importlib
+importlib.reload(_imp)
+_imp.create_builtin(type("Spec", (), {"name": "_posixsubprocess"})())
+""",
+    "proc_self_mem_write": "open('/proc/self/mem', 'r+b').write(b'pwned')",
     "code_object_by_hand": "code = (lambda: 0).__code__\nexec(code.replace(co_consts=()))",
     "readline_history_file": "import readline\nreadline.write_history_file(MARKER)",
     "posixshmem_open": "import _posixshmem\n_posixshmem.shm_open(SHM[len('/dev/shm'):], os.O_CREAT | os.O_RDWR)",
@@ -147,9 +160,18 @@ open("hard", "w").write("pwned")
     "utime_target": "os.utime(TARGET, (0, 0))",
     "mkfifo_outside": "os.mkfifo(MARKER)",
     "mknod_outside": "import posix\nposix.mknod(MARKER)",
+    "mkfifo_from_os_supports_dir_fd": "[f for f in os.supports_dir_fd if f.__name__ == 'mkfifo'][0](MARKER)",
     "reload_posix_for_mkfifo": "import importlib, posix\nimportlib.reload(posix).mkfifo(MARKER)",
     "chdir_out_then_write": "os.chdir(CANARY)\nopen('pwned', 'w').write('pwned')",
-    "dir_fd_outside": "fd = os.open(CANARY, os.O_RDONLY)\nos.close(os.open('pwned', os.O_CREAT | os.O_WRONLY, dir_fd=fd))",
+    "dir_fd_outside": """
+fd = os.open(CANARY, os.O_RDONLY)
+os.close(os.open("pwned", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+""",
+    "stat_result_patched_then_dir_fd": """
+os.stat_result.st_mode = property(lambda self: 0o100644)  # directories look like files now
+fd = os.open(CANARY, os.O_RDONLY)
+os.close(os.open("pwned", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+""",
     "dotdot_relative_to_dir_fd": """
 root = os.getcwd()
 os.makedirs("a/b/c")
@@ -251,6 +273,7 @@ handle, name = tempfile.mkstemp()
 os.close(handle)
 os.remove(name)
 shutil.rmtree("a/b")
+print("hidden", file=open(os.devnull, "w"))
 print(open("a/c.txt").read(), sorted(os.listdir("a")))
 """, "hi ['c.txt']"),
     "exit_zero": ("print('bye')\nexit(0)", "bye"),
