@@ -79,6 +79,8 @@ def _record_key(record: dict) -> tuple[str, str, str, str]:
 def _point_latest(report_dir: Path, run_id: str) -> None:
     """`latest` is a symlink where the file system allows, else a file holding the run id."""
     pointer = report_dir / LATEST
+    if pointer.is_dir() and not pointer.is_symlink():  # checked first: no stray temporary is left
+        raise RuntimeError(f"{pointer} is a real folder; move it away so 'latest' can point at the newest run")
     tmp = report_dir / f".{LATEST}.{os.getpid()}"
     try:
         if tmp.is_symlink() or tmp.exists():
@@ -86,6 +88,4 @@ def _point_latest(report_dir: Path, run_id: str) -> None:
         os.symlink(run_id, tmp, target_is_directory=True)
     except OSError:
         tmp.write_text(run_id + "\n")
-    if pointer.is_dir() and not pointer.is_symlink():
-        raise RuntimeError(f"{pointer} is a real folder; move it away so 'latest' can point at the newest run")
     os.replace(tmp, pointer)

@@ -12,7 +12,7 @@ Layers, each meant to hold on its own, whoever runs the sandbox (most users are 
   space, file size (also caps captured output), open files, no core dumps, and RLIMIT_NPROC 0,
   so that the kernel refuses any new process or thread, however the program asks for one;
 - native modules: every one a program may use is loaded by the bootstrap, then `_imp`'s
-  loaders are deleted, so no import path (the statement, `importlib`, `_imp`, a spec of the
+  loaders are replaced by a stub, so no import path (the statement, `importlib`, `_imp`, a spec of the
   program's own, a .so it wrote) can load another: never `_posixsubprocess` (its fork_exec
   raises no audit event), `_socket`, `_ctypes` and the like;
 - a `sys.addaudithook` guard that refuses process creation, signals, sockets, ctypes, changing
@@ -72,14 +72,14 @@ BLOCKED_IMPORTS = frozenset({
     "_posixsubprocess", "subprocess", "multiprocessing", "_multiprocessing", "_posixshmem", "pty",
     "_socket", "socket", "_ssl", "ssl", "_ctypes", "ctypes", "_sqlite3", "sqlite3", "_dbm", "_gdbm", "dbm",
     "readline", "spwd", "_xxsubinterpreters", "_testcapi", "_testinternalcapi"})
-# stdlib C extensions (outside sys.builtin_module_names) that a solution may use. Not here, as
-# slow to load and with a fallback: _hashlib (hashlib uses _md5, _sha256...), _elementtree.
+# stdlib C extensions (outside sys.builtin_module_names) that a solution may use. Left out, as
+# slow to load and with a Python fallback: _hashlib (hashlib has _md5, _sha256...), _elementtree.
 EXTENSIONS = ("_bisect", "_blake2", "_bz2", "_contextvars", "_csv", "_datetime", "_decimal",
               "_heapq", "_json", "_lzma", "_md5", "_opcode", "_pickle", "_queue", "_random", "_sha1",
               "_sha256", "_sha3", "_sha512", "_statistics", "_struct", "_typing", "_uuid",
               "array", "binascii", "cmath", "fcntl", "grp", "math", "mmap", "pwd", "pyexpat", "select",
               "termios", "unicodedata", "zlib")
-# Load every native module a program may use, then delete the loaders: after that no path whatever
+# Load every native module a program may use, then replace the loaders: after that no path whatever
 # can create a native module, so the blocked ones stay out for good. get_frozen_object goes too (it
 # unmarshals any bytes given): frozen stdlib modules not loaded yet then load from their .py files.
 for name in (*sys.builtin_module_names, *EXTENSIONS):
@@ -277,7 +277,7 @@ def interpreter() -> tuple[str, bool]:
         return sys.executable, False
     for candidate in (sys.executable, "/usr/bin/python3"):
         if _runnable_by_others(candidate):
-            return candidate, True
+            return os.path.realpath(candidate), True  # (a venv's link may sit in a private folder)
     raise RuntimeError("sandbox: running as root, but no Python interpreter that 'nobody' can execute "
                        f"(tried {sys.executable} and /usr/bin/python3); refusing to run untrusted code as root")
 

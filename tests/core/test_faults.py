@@ -127,3 +127,17 @@ def test_through_the_plugin_a_hanging_server_fails_its_cell_within_the_timeout(p
     records = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
     assert sorted(r["model"] for r in records) == ["openai/hang", "openai/hang", "openai/ok", "openai/ok"]
     assert (run / "summary.json").is_file()
+
+
+def test_a_warm_rerun_of_an_api_cell_records_the_tokens_of_the_cold_run(pytester, fault_server):
+    pytester.makepyfile(test_sweep=SWEEP_TEST)
+    args = ["--arb-tasks=sentiment", "--arb-models=openai/ok", "--arb-optimizers=none", "--arb-n=5",
+            "-p", "no:cacheprovider"]
+    runs = []
+    for _ in range(2):
+        pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)
+        run = (pytester.path / "reports" / "latest").resolve()
+        runs.append([json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()])
+        assert fault_server.requests["ok"] == 5, "the rerun is answered from DSPy's disk cache"
+    tokens = [sorted((r["example_id"], r["input_tokens"], r["output_tokens"]) for r in rs) for rs in runs]
+    assert tokens[0] == tokens[1] and all(t[1] == 11 and t[2] == 1 for t in tokens[0])

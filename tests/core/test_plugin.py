@@ -166,3 +166,32 @@ def test_more_examples_asked_for_than_the_task_has_says_so(sweep):
     result.stdout.fnmatch_lines(["*--arb-n=50 but task 'sentiment' has only 3 test examples; the cell scores 3*"])
     [cell] = [json.loads(line) for line in (latest_run(sweep.path) / "cells.jsonl").read_text().splitlines()]
     assert (cell["n_requested"], cell["n_available"], cell["adapter"]) == (50, 3, "LenientChatAdapter")
+
+
+BUGGY_TASK = '''
+import dataclasses
+import dspy
+from pytest_arbitrage.tasks import get_task, register
+
+class Buggy(dspy.Module):
+    def __init__(self):
+        super().__init__()
+        self.predict = dspy.Predict("text -> sentiment")
+
+    def forward(self, text):
+        raise RuntimeError("a bug in my program")
+
+register(dataclasses.replace(get_task("sentiment"), name="buggy", make_program=Buggy))
+'''
+
+
+def test_a_bug_in_the_program_fails_its_cell_at_once_with_the_traceback(sweep):
+    sweep.makeconftest((sweep.path / "conftest.py").read_text() + BUGGY_TASK)
+    result = sweep.runpytest("--arb-tasks=buggy,sentiment", "--arb-models=openai/good", "--arb-optimizers=none",
+                             "--arb-n=20", "--junitxml=junit.xml", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*def forward(self, text):*", "*RuntimeError: a bug in my program*"])
+    cases = {c.get("name"): c for c in ET.parse(sweep.path / "junit.xml").getroot().iter("testcase")}
+    buggy = cases["test_cell[buggy-openai/good-none]"]
+    assert float(buggy.get("time")) < 1.0, "no retries with backoff for a program's own bug"
+    assert not [r for r in read_results(latest_run(sweep.path)) if r["task"] == "buggy"]
