@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from pytest_arbitrage import data_cli
 from pytest_arbitrage.pricing import load_prices
 from pytest_arbitrage.reports import (
     RunNotFound, StatsOptions, build_summary, load_run, render_comparison,
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="where `latest` is looked up (default: reports)")
         command.add_argument("--prices", type=Path, default=None,
                              help="JSON or TOML price file extending the built-in table")
+    data_cli.add_parser(sub)
     return parser
 
 
@@ -97,7 +99,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"report": run_report, "compare": run_compare}[args.command](args)
+        return {"report": run_report, "compare": run_compare, "data": data_cli.run}[args.command](args)
     except (RunNotFound, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from pytest_arbitrage.tasks.base import DataSource, Score, Splits, Task, stable_id
+from pytest_arbitrage.tasks.base import DataSource, DataUnavailable, Score, Splits, Task, stable_id
 
 _REGISTRY: dict[str, Task] = {}
 
@@ -37,7 +37,7 @@ def _import_task_modules() -> None:
 
 def __getattr__(name: str):
     # The data helpers for user-defined tasks, imported lazily (they import the metrics).
-    if name in ("DataSpec", "HubSpec", "make_loader", "check_data_file", "DataFileError"):
+    if name in ("DataSpec", "HubSpec", "make_loader", "check_data_file", "DataFileError", "hub_revisions"):
         from pytest_arbitrage.tasks import _common
 
         return getattr(_common, name)
@@ -45,6 +45,6 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "DataFileError", "DataSource", "DataSpec", "HubSpec", "Score", "Splits", "Task", "all_tasks", "check_data_file",
-    "get_task", "make_loader", "register", "stable_id",
+    "DataFileError", "DataSource", "DataSpec", "DataUnavailable", "HubSpec", "Score", "Splits", "Task", "all_tasks",
+    "check_data_file", "get_task", "hub_revisions", "make_loader", "register", "stable_id",
 ]

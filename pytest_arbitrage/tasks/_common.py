@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,17 +18,22 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import dspy
 
 from pytest_arbitrage.metrics import label_score, yes_no_score
-from pytest_arbitrage.tasks.base import DataSource, Score, Splits, stable_id
+from pytest_arbitrage.tasks.base import DataSource, DataUnavailable, Score, Splits, stable_id
 
 SEED = 0
 Record = dict[str, Any]
+
+
+# The branch where the hub keeps a parquet conversion of every dataset, loading scripts included.
+PARQUET_BRANCH = "refs/convert/parquet"
 
 
 @dataclass(frozen=True)
 class HubSpec:
     """A Hugging Face dataset: `convert` maps one row to a record (None skips it).
 
-    With `test_split=None` the one split is partitioned into train/dev/test.
+    `revision` pins a branch, tag or commit (None: the main branch). With
+    `test_split=None` the one split is partitioned into train/dev/test.
     """
 
     path: str
@@ -37,6 +43,11 @@ class HubSpec:
     test_split: str | None = "test"
     train_size: int = 200
     dev_size: int = 200
+    revision: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.path + (f"/{self.name}" if self.name else "")
 
 
 @dataclass(frozen=True)
@@ -73,11 +84,12 @@ def make_loader(spec: DataSpec) -> Callable[[DataSource], Splits]:
         source = source or DataSource()
         if source.kind == "offline":
             return offline_splits(spec)
-        if source.kind == "hub":
-            return hub_splits(spec)
+        if source.kind in HUB_KINDS:
+            return hub_splits(spec, strict=source.kind == "hub")
         if source.kind == "file":
             return file_splits(spec, source.path)
-        raise ValueError(f"unknown data source kind {source.kind!r}; valid kinds: offline, hub, file")
+        kinds = ", ".join(("offline", *HUB_KINDS, "file"))
+        raise ValueError(f"unknown data source kind {source.kind!r}; valid kinds: {kinds}")
 
     load.data_spec = spec  # several tasks may share one spec (pipeline_d* use heart_disease's)
     return load
@@ -158,37 +170,129 @@ def offline_splits(spec: DataSpec, origin: str = "offline") -> Splits:
     return Splits(train=train, dev=dev, test=test, origin=origin)
 
 
-def hub_splits(spec: DataSpec) -> Splits:
-    """Hugging Face `datasets`; any failure (no network, no such dataset) falls back to offline."""
-    if spec.hub is None:
+HUB_KINDS = ("hub", "hub-or-offline")
+# A stratified split is drawn from this many times its size, so every class has examples to interleave.
+STRATIFY_POOL = 4
+SCRIPTS_REFUSED = "Dataset scripts are no longer supported"
+COMMIT = re.compile(r"[0-9a-f]{40}")
+# What each task's hub data was actually loaded from in this process (see `hub_revisions`).
+_REVISIONS: dict[str, str] = {}
+
+
+def hub_revisions() -> dict[str, str]:
+    """Task -> "dataset@revision (commit ...)" for every hub dataset loaded in this process."""
+    return dict(_REVISIONS)
+
+
+def hub_tasks() -> list[str]:
+    """The tasks whose own DataSpec names a hub dataset (pipeline_d* share heart_disease's)."""
+    from pytest_arbitrage.tasks import all_tasks  # the registry imports the task modules, which import us
+
+    specs = {name: getattr(task.load, "data_spec", None) or _SPECS.get(name) for name, task in all_tasks().items()}
+    return [name for name, spec in specs.items() if spec and spec.task == name and spec.hub]
+
+
+def hub_splits(spec: DataSpec, *, strict: bool = True) -> Splits:
+    """Hugging Face `datasets`. When it cannot be loaded: DataUnavailable (strict), else the
+    offline set with a warning and an origin that says so."""
+    if spec.hub is None:  # the offline set is the task's only data: nothing is substituted
         warnings.warn(f"task {spec.task!r} has no Hugging Face dataset; using its offline set", stacklevel=3)
         return offline_splits(spec, origin="offline (no hub dataset)")
     try:
         return load_hub(spec, spec.hub)
-    except Exception as exc:  # noqa: BLE001 - any hub trouble means: use the offline set
-        warnings.warn(
-            f"task {spec.task!r}: could not load {spec.hub.path!r} from the Hugging Face hub "
-            f"({type(exc).__name__}: {exc}); using the offline set instead",
-            stacklevel=3,
-        )
+    except DataUnavailable as exc:
+        if strict:
+            raise
+        warnings.warn(f"{exc.reason} Using the offline set instead.", stacklevel=3)
         return offline_splits(spec, origin=f"offline (hub unavailable: {spec.hub.path})")
 
 
 def load_hub(spec: DataSpec, hub: HubSpec) -> Splits:
+    """The hub splits; any failure (no network, no such dataset or revision, rows the converter
+    cannot read) is a DataUnavailable that says what to do."""
+    revision = hub.revision or "main"
+    try:
+        data, revision = fetch_hub(hub)
+        train, dev, test = _hub_partition(spec, hub, data)
+    except Exception as exc:  # noqa: BLE001 - every cause ends the same way: the data is not there
+        raise DataUnavailable(
+            f"task {spec.task!r}: could not load {hub.label}@{revision} from the Hugging Face hub "
+            f"({type(exc).__name__}: {exc}). Run `python -m pytest_arbitrage data fetch {spec.task}` where the "
+            "hub is reachable (later runs then work offline), or pass --arb-data=hub-or-offline to use the "
+            "offline set instead."
+        ) from exc
+    loaded = f"{hub.label}@{revision}" + (f" (commit {commit})" if (commit := resolved_commit(data)) else "")
+    _REVISIONS[spec.task] = loaded
+    return Splits(train=train, dev=dev, test=test, origin=f"hub:{loaded}")
+
+
+def fetch_hub(hub: HubSpec) -> tuple[Any, str]:
+    """The DatasetDict and the revision it came from. datasets >= 4 refuses repos that only ship a
+    loading script; such a repo is retried once on its parquet conversion (same rows and features)."""
+    try:
+        return _load_dataset(hub, hub.revision), hub.revision or "main"
+    except RuntimeError as exc:
+        # A pinned revision is never swapped for another one: that would load data nobody asked for.
+        if SCRIPTS_REFUSED not in str(exc) or hub.revision not in (None, "main"):
+            raise
+    return _load_dataset(hub, PARQUET_BRANCH), PARQUET_BRANCH
+
+
+def _load_dataset(hub: HubSpec, revision: str | None) -> Any:
     import datasets
 
-    args = (hub.path, hub.name) if hub.name else (hub.path,)
-    data = datasets.load_dataset(*args)
-    pool = _convert_rows(spec, hub, data[hub.train_split])
-    origin = f"hub:{hub.path}" + (f"/{hub.name}" if hub.name else "")
-    if hub.test_split is None:
-        train, dev, test = partition(pool, fractions(len(pool)))
-        return Splits(train=train, dev=dev, test=test, origin=origin)
-    test_pool = _convert_rows(spec, hub, data[hub.test_split])
+    if revision == PARQUET_BRANCH:
+        # The conversion keeps each config in a folder of its own and has no card naming the configs.
+        return datasets.load_dataset(hub.path, data_dir=hub.name or "default", revision=revision)
+    return datasets.load_dataset(hub.path, hub.name, revision=revision)
+
+
+def resolved_commit(data: Any) -> str | None:
+    """The commit `datasets` loaded, where it says: its cache keeps a hub dataset's arrow files in a
+    folder named by the commit hash. Best effort, never a network call."""
+    for split in data.values():
+        for cache_file in getattr(split, "cache_files", None) or ():
+            folder = Path(cache_file["filename"]).parent.name
+            if COMMIT.fullmatch(folder):
+                return folder
+    return None
+
+
+def _hub_partition(spec: DataSpec, hub: HubSpec, data: Any) -> list[list[dspy.Example]]:
+    rows = data[hub.train_split]
+    if hub.test_split is None:  # one split, partitioned whole: nothing to sample
+        pool = _nonempty(_convert_rows(spec, hub, rows), rows, hub.train_split)
+        return partition(pool, fractions(len(pool)), stratify=spec.stratify)
+    want = (hub.train_size + hub.dev_size) * (STRATIFY_POOL if spec.stratify else 1)
+    pool = _nonempty(_sample_rows(spec, hub, rows, want), rows, hub.train_split)
     train_size = min(hub.train_size, len(pool) // 2)
-    train, dev = partition(pool, (train_size, min(hub.dev_size, len(pool) - train_size)))
+    train, dev = partition(pool, (train_size, min(hub.dev_size, len(pool) - train_size)), stratify=spec.stratify)
+    test_rows = data[hub.test_split]
+    test_pool = _nonempty(_convert_rows(spec, hub, test_rows), test_rows, hub.test_split)
     (test,) = partition(test_pool, (len(test_pool),))
-    return Splits(train=train, dev=dev, test=test, origin=origin)
+    return [train, dev, test]
+
+
+def _nonempty(pool: list[dspy.Example], rows: Any, split: str) -> list[dspy.Example]:
+    # No example at all means the rows are not what the converter expects (a changed schema).
+    if not pool:
+        raise ValueError(f"none of the {len(rows)} rows of split {split!r} could be converted "
+                         f"(its columns: {', '.join(rows.column_names)})")
+    return pool
+
+
+def _sample_rows(spec: DataSpec, hub: HubSpec, rows: Any, want: int) -> list[dspy.Example]:
+    """Rows converted in a seeded random order until `want` distinct examples (or the rows run out):
+    a big train split (204k for XSum) is never converted whole."""
+    order = list(range(len(rows)))
+    random.Random(SEED).shuffle(order)
+    pool: dict[str, dspy.Example] = {}
+    for start in range(0, len(order), want):
+        for example in _convert_rows(spec, hub, rows.select(order[start : start + want])):
+            pool.setdefault(example.example_id, example)
+        if len(pool) >= want:
+            break
+    return list(pool.values())
 
 
 def _convert_rows(spec: DataSpec, hub: HubSpec, rows: Any) -> list[dspy.Example]:

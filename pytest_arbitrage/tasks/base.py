@@ -49,12 +49,22 @@ class DataSource:
     """Where a task's examples come from.
 
     kind: "offline" (data the project writes itself, the default), "hub" (Hugging
-    Face `datasets`, falling back to offline when unreachable), or "file" (`path`
-    to a local JSONL file with the task's fields and an `example_id`).
+    Face `datasets`; `DataUnavailable` when it cannot be loaded), "hub-or-offline"
+    (the hub, else the offline set with a warning and an origin that says so), or
+    "file" (`path` to a local JSONL file with the task's fields and an `example_id`).
     """
 
     kind: str = "offline"
     path: Path | None = None
+
+
+class DataUnavailable(RuntimeError):
+    """The data a user asked for cannot be loaded; `reason` names the dataset, the revision,
+    the cause and what to do. Raised instead of quietly measuring other data."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass
@@ -62,7 +72,8 @@ class Splits:
     """Fixed train / dev / test lists of `dspy.Example` with inputs set.
 
     Every example carries a stable, unique string `example_id` (not an input).
-    `origin` says what was actually loaded, e.g. "offline", "hub:openai/gsm8k".
+    `origin` says what was actually loaded, e.g. "offline",
+    "hub:PolyAI/banking77@refs/convert/parquet (commit 3f1e...)".
     """
 
     train: list[dspy.Example]

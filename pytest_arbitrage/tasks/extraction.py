@@ -2,7 +2,7 @@
 
 Output format asked for: "PER: Ana Ruiz; ORG: Belford Bank; LOC: Corwick" (or "none");
 "Ana Ruiz (PER)" is read too. Continuous; a bootstrapped demo needs F1 = 1.0.
-Hub: lukasgarbas/conll-03 (parquet; tags as strings, ints are read with the CoNLL order).
+Hub: lukasgarbas/conll-03 (parquet; IOB2 tags as strings, ints are read with the CoNLL order).
 Offline: news-style sentences from our own templates with invented names.
 """
 from __future__ import annotations
@@ -55,13 +55,17 @@ def generate() -> list[dict]:
 
 
 def _from_conll(row) -> dict:
+    """IOB2: `B-X` starts an entity; `I-X` continues one only right after `B-X` or `I-X`, so an `I-X`
+    after `O` or after another type starts a new entity."""
     tags = [CONLL_TAGS[t] if isinstance(t, int) else str(t) for t in row["ner_tags"]]
     pairs: list[tuple[str, str]] = []
+    previous = "O"
     for token, tag in zip(row["tokens"], tags):
-        if tag.startswith("I-") and pairs and pairs[-1][0] == tag[2:]:
+        if tag.startswith("I-") and previous[2:] == tag[2:]:
             pairs[-1] = (tag[2:], f"{pairs[-1][1]} {token}")
         elif tag != "O":
             pairs.append((tag[2:], token))
+        previous = tag
     return {"text": " ".join(row["tokens"]), "entities": gold_entities(pairs)}
 
 

@@ -1,6 +1,6 @@
 """heart_disease: does a patient record indicate heart disease? yes/no accuracy (seed 004).
 
-Hub: nezahatkorkmaz/heart-disease-dataset (UCI Cleveland columns, one split).
+Hub: nezahatkorkmaz/heart-disease-dataset (UCI Cleveland columns and codes, one split).
 Offline: patients drawn from seeded ranges; the label comes from our own fixed risk
 score (older, male, asymptomatic chest pain, exercise angina, ST depression, blocked
 vessels, low peak heart rate raise it), thresholded at its median so classes balance.
@@ -18,14 +18,33 @@ from pytest_arbitrage.tasks.base import Task
 
 CHEST_PAIN = ("typical angina", "atypical angina", "non-anginal pain", "no chest pain")
 PAIN_RISK = {"typical angina": -0.3, "atypical angina": -0.6, "non-anginal pain": -0.4, "no chest pain": 1.2}
+# The UCI coding of `cp`: 1-4, not 0-3.
+UCI_CHEST_PAIN = {1: "typical angina", 2: "atypical angina", 3: "non-anginal pain", 4: "asymptomatic"}
 
 
 def patient_text(p: dict) -> str:
-    yn = lambda flag: "yes" if flag else "no"  # noqa: E731
     return (f"Age {p['age']}, {'male' if p['male'] else 'female'}. Chest pain: {p['pain']}. "
-            f"Resting blood pressure {p['bp']}, cholesterol {p['chol']}, high fasting sugar: {yn(p['fbs'])}. "
-            f"Max heart rate {p['hr']}. Exercise angina: {yn(p['exang'])}. ST depression {p['st']:.1f}. "
-            f"Blocked vessels: {p['ca']}.")
+            f"Resting blood pressure {_number(p['bp'])}, cholesterol {_number(p['chol'])}, "
+            f"high fasting sugar: {_yes_no(p['fbs'])}. Max heart rate {_number(p['hr'])}. "
+            f"Exercise angina: {_yes_no(p['exang'])}. ST depression {_number(p['st'], '.1f')}. "
+            f"Blocked vessels: {_number(p['ca'])}.")
+
+
+def _missing(value) -> bool:
+    # The UCI files mark a missing value "?"; parquet and CSV loaders give None or NaN.
+    return value is None or value == "?" or (isinstance(value, float) and value != value)
+
+
+def _number(value, spec: str = "") -> str:
+    """A measurement as text: "145" for 145.0, "unknown" when missing."""
+    if _missing(value):
+        return "unknown"
+    value = float(value)
+    return format(value, spec) if spec else str(int(value)) if value.is_integer() else str(value)
+
+
+def _yes_no(flag) -> str:
+    return "unknown" if _missing(flag) else "yes" if int(flag) else "no"
 
 
 def risk(p: dict) -> float:
@@ -48,14 +67,13 @@ def generate() -> list[dict]:
 
 
 def _from_uci(row) -> dict | None:
-    target = next((row[k] for k in ("target", "num", "condition") if k in row), None)
-    if target is None:
+    """A UCI record: `cp` 1-4, target `num` 0-4 (> 0: disease); `ca` and `thal` may be missing."""
+    if any(_missing(row.get(k)) for k in ("age", "sex", "cp", "num")):
         return None
-    pain = int(row.get("cp", 0))
-    patient = {"age": int(row["age"]), "male": int(row["sex"]) == 1, "pain": CHEST_PAIN[min(max(pain, 0), 3)],
-               "bp": row["trestbps"], "chol": row["chol"], "fbs": int(row["fbs"]) == 1, "hr": row["thalach"],
-               "exang": int(row["exang"]) == 1, "st": float(row["oldpeak"]), "ca": row.get("ca", 0)}
-    return {"patient": patient_text(patient), "diagnosis": "yes" if int(target) > 0 else "no"}
+    patient = {"age": int(row["age"]), "male": int(row["sex"]) == 1, "pain": UCI_CHEST_PAIN[int(row["cp"])],
+               "bp": row["trestbps"], "chol": row["chol"], "fbs": row["fbs"], "hr": row["thalach"],
+               "exang": row["exang"], "st": row["oldpeak"], "ca": row["ca"]}
+    return {"patient": patient_text(patient), "diagnosis": "yes" if int(row["num"]) > 0 else "no"}
 
 
 class Diagnose(dspy.Signature):

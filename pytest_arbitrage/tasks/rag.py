@@ -37,10 +37,9 @@ def generate() -> list[dict]:
 
 # `answer` (the output field's name) gives labeled demos their answer; `answers` are all the accepted ones.
 def _from_squad(row) -> dict | None:
-    context = str(row["context"])
-    if len(context) > MAX_CONTEXT:
-        return None  # keep contexts a 2k-token model can read whole
-    answers = list(row["answers"]["text"])
+    context, answers = str(row["context"]), list(row["answers"]["text"])
+    if len(context) > MAX_CONTEXT or not answers:
+        return None  # keep contexts a 2k-token model can read whole, and only answerable questions
     return {"context": context, "question": row["question"], "answer": answers[0], "answers": answers}
 
 

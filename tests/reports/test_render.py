@@ -37,7 +37,7 @@ def test_markdown_has_every_section_and_the_methods(summary):
                   "## Methods"):
         assert title in text
     assert "| math " in text and "★" in text and "McNemar" in text
-    assert text.count("significantly worse than old") == 12  # every cell dropped from 100%
+    assert text.count("significantly worse than the saved run old") == 12  # every cell dropped from 100%
 
 
 def test_terminal_shows_the_key_tables(summary):

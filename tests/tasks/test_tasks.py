@@ -7,7 +7,7 @@ import dspy
 import pytest
 from dspy.utils.dummies import DummyLM
 
-from pytest_arbitrage.tasks import all_tasks, get_task
+from pytest_arbitrage.tasks import DataUnavailable, all_tasks, get_task
 from pytest_arbitrage.tasks.base import DataSource, stable_id
 
 EXPECTED = {
@@ -89,13 +89,15 @@ def test_file_source_missing_input_field_is_a_clear_error(tmp_path):
 # ---------------------------------------------------------------- hub source
 
 
-def test_unreachable_hub_falls_back_to_offline_with_a_warning(monkeypatch):
+def test_unreachable_hub_falls_back_to_offline_with_a_warning_only_when_allowed(monkeypatch):
     def offline(*args, **kwargs):
         raise ConnectionError("no network")
 
     monkeypatch.setattr(datasets, "load_dataset", offline)
-    with pytest.warns(UserWarning, match="using the offline set"):
-        splits = get_task("math").load(DataSource(kind="hub"))
+    with pytest.raises(DataUnavailable, match="openai/gsm8k/main@main .*no network.*data fetch math"):
+        get_task("math").load(DataSource(kind="hub"))
+    with pytest.warns(UserWarning, match="Using the offline set instead"):
+        splits = get_task("math").load(DataSource(kind="hub-or-offline"))
     assert splits.origin == "offline (hub unavailable: openai/gsm8k)"
     assert [e.example_id for e in splits.test] == [e.example_id for e in get_task("math").load().test]
 
@@ -115,8 +117,8 @@ HUB_ROWS = {  # task: (dataset id, train rows, test rows, features)
                                              "ner_tags": [1, 2, 0, 5, 0]} for i in range(6)], None, None),
     "synthesis": ("EdinburghNLP/xsum", [{"document": f"d{i}", "summary": "s", "id": str(i)} for i in range(6)], None, None),
     "heart_disease": ("nezahatkorkmaz/heart-disease-dataset", [
-        {"age": 50 + i, "sex": 1, "cp": 3, "trestbps": 140, "chol": 250, "fbs": 0, "restecg": 0, "thalach": 150,
-         "exang": 1, "oldpeak": 1.0, "slope": 1, "ca": 0, "thal": 2, "target": i % 2} for i in range(8)], None, None),
+        {"age": 50 + i, "sex": 1, "cp": 1 + i % 4, "trestbps": 140, "chol": 250, "fbs": 0, "restecg": 0, "thalach": 150,
+         "exang": 1, "oldpeak": 1.0, "slope": 1, "ca": 0, "thal": 3, "num": i % 5} for i in range(8)], None, None),
     "code": ("google-research-datasets/mbpp", [{"text": "Add.", "code": "def add(a, b): return a + b", "task_id": i,
                                                 "test_list": [f"assert add({i}, 1) == {i + 1}"], "test_setup_code": ""}
                                                for i in range(6)], None, None),
