@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dspy
 
-from pytest_arbitrage.tasks import DataSource, Task, get_task
+from pytest_arbitrage.tasks import DataSource, DataUnavailable, Task, get_task
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,20 @@ def cell_data(task: Task, source: DataSource, *, n: int, train: int, dev: int, s
     )
 
 
-@lru_cache(maxsize=None)
 def _load(task_name: str, source: DataSource):
-    return get_task(task_name).load(source)
+    """The task's splits, loaded once per process; data that cannot be had is asked for once too."""
+    loaded = _load_once(task_name, source)
+    if isinstance(loaded, DataUnavailable):
+        raise loaded
+    return loaded
+
+
+@lru_cache(maxsize=None)
+def _load_once(task_name: str, source: DataSource):
+    try:
+        return get_task(task_name).load(source)
+    except DataUnavailable as exc:  # remembered: every cell of the task would ask the hub again
+        return exc
 
 
 def _sample(examples: list[dspy.Example], k: int, seed: int) -> list[dspy.Example]:

@@ -14,7 +14,7 @@ from typing import Callable
 OPTIMIZERS = ("none", "labeled", "bootstrap", "bootstrap_rs", "mipro", "gepa")
 CORRECTIONS = ("holm", "bonferroni", "bh", "none")
 FAIL_ON = ("regression", "inconclusive")
-DATA_KINDS = ("offline", "hub")
+DATA_KINDS = ("offline", "hub", "hub-or-offline")
 EMBEDDED_MODELS = ("llamacpp/smollm2-135m", "llamacpp/gemma3-270m")
 DEFAULT_MODEL = EMBEDDED_MODELS[0]  # the default sweep must finish in minutes on 2 cores
 
@@ -61,7 +61,8 @@ OPTIONS = (
     Option("teacher", None, "prompt/teacher/reflection model for optimizers (default: the cell's own model)"),
     Option("report_dir", "reports", "where run folders are written"),
     Option("cache_dir", ".arbitrage_cache", "LM cache and compiled programs"),
-    Option("data", "offline", "task data: offline, hub, or TASK=FILE.jsonl pairs (comma-separated)"),
+    Option("data", "offline", "task data: offline, hub (strict: a cell whose hub data cannot be loaded is skipped), "
+                              "hub-or-offline (falls back to the offline set), or TASK=FILE.jsonl pairs"),
     Option("max_tokens", "", "max tokens an LM may generate per call (default: each task's own budget)"),
     Option("threads", "1", "examples evaluated in parallel per cell (API models)"),
     Option("max_error_rate", "0.5", "a cell whose LM-error rate is above this fails"),
@@ -262,7 +263,7 @@ def _data(text: str | None, valid_tasks: list[str], root: Path) -> tuple[str, di
     if text in DATA_KINDS:
         return text, {}
     if "=" not in text:
-        raise SettingsError("data", f"unknown value {text!r}; valid: offline, hub, or TASK=FILE.jsonl pairs")
+        raise SettingsError("data", f"unknown value {text!r}; valid: {', '.join(DATA_KINDS)}, or TASK=FILE.jsonl pairs")
     files = {}
     for task, path in _pairs("data", text).items():
         if task not in valid_tasks:

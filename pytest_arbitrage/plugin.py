@@ -14,7 +14,7 @@ import pytest
 from pytest_arbitrage import hooks
 from pytest_arbitrage.options import OPTIONS, Settings, SettingsError, load_settings
 from pytest_arbitrage.session import ControllerSession, WorkerSession
-from pytest_arbitrage.tasks import all_tasks, get_task
+from pytest_arbitrage.tasks import DataUnavailable, all_tasks, get_task
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 SESSION_KEY = pytest.StashKey[object]()
@@ -106,7 +106,11 @@ def arb_task(arb_cell):
 
 @pytest.fixture
 def arb_data(arb_session, arb_cell):
-    return arb_session.cell_data(arb_cell)
+    """The cell's seeded splits; the cell is skipped with the reason when its hub data cannot be had."""
+    try:
+        return arb_session.cell_data(arb_cell)
+    except DataUnavailable as exc:
+        arb_session.unavailable("data", exc.reason)
 
 
 @pytest.fixture

@@ -91,11 +91,15 @@ class CellRunner:
                 self._lms[spec] = exc
         lm = self._lms[spec]
         if isinstance(lm, Exception):
-            reason = redact(f"{spec}: {lm}")
-            if self.settings.fail_on:  # a gate that compared nothing must not pass
-                pytest.fail(f"gate: this cell cannot be compared, its model is unavailable: {reason}", pytrace=False)
-            pytest.skip(reason)
+            self.unavailable("model", f"{spec}: {lm}")
         return lm
+
+    def unavailable(self, what: str, reason: str) -> None:
+        """Skip the cell with the reason; under the gate fail it (a gate that compared nothing must not pass)."""
+        reason = redact(reason)
+        if self.settings.fail_on:
+            pytest.fail(f"gate: this cell cannot be compared, its {what} is unavailable: {reason}", pytrace=False)
+        pytest.skip(reason)
 
     def _call_options(self, model) -> dict:
         """Remote models: our retry layer alone (evaluation.py) and a time limit per call."""

@@ -8,6 +8,7 @@ from importlib import metadata
 
 from pytest_arbitrage.records import read_records
 from pytest_arbitrage.redact import redact_json
+from pytest_arbitrage.tasks import hub_revisions
 from pytest_arbitrage.reports import StatsOptions, build_summary, find_regressions, write_run_reports
 
 VERSIONED_PACKAGES = ("pytest-arbitrage", "dspy", "pytest", "pytest-xdist", "llama-cpp-python", "scipy", "litellm")
@@ -39,6 +40,7 @@ def run_meta(session) -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "git_commit": _git_commit(session.config.rootpath),
+        "hub_revisions": hub_revisions(),  # hub data loaded in this process (cells carry their origin too)
         "xdist_workers": getattr(session.config.option, "numprocesses", None),
     }
 

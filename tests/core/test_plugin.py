@@ -195,3 +195,20 @@ def test_a_bug_in_the_program_fails_its_cell_at_once_with_the_traceback(sweep):
     buggy = cases["test_cell[buggy-openai/good-none]"]
     assert float(buggy.get("time")) < 1.0, "no retries with backoff for a program's own bug"
     assert not [r for r in read_results(latest_run(sweep.path)) if r["task"] == "buggy"]
+
+
+def test_hub_data_that_cannot_be_loaded_skips_its_cells_with_the_reason(sweep, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no hub here: fail at once, as an unreachable hub does
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(sweep.path / "hf"))  # an empty datasets cache
+    result = sweep.runpytest("--arb-tasks=sentiment", "--arb-models=openai/good", "--arb-optimizers=none,labeled",
+                             "--arb-data=hub", "-rs")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["*cardiffnlp/tweet_eval*data fetch*"])
+    assert not (sweep.path / "engine_calls.json").exists() or not any(
+        json.loads((sweep.path / "engine_calls.json").read_text()).values())
+    fallback = sweep.runpytest("--arb-tasks=sentiment", "--arb-models=openai/good", "--arb-optimizers=none",
+                               "--arb-data=hub-or-offline")
+    fallback.assert_outcomes(passed=1, warnings=1)
+    [cell] = json.loads((latest_run(sweep.path) / "summary.json").read_text())["cells"]
+    assert cell["data_origin"].startswith("offline (hub unavailable: cardiffnlp/tweet_eval")
