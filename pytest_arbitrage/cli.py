@@ -22,23 +22,14 @@ from pytest_arbitrage.stats.multiple import CORRECTIONS
 EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
 
-def _alpha(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"alpha must be a number, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"alpha must be between 0 and 1, got {text}")
-    return value
-
-
 def _fraction(text: str) -> float:
+    """A number strictly between 0 and 1 (alpha, --min-effect)."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
     if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text}")
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text}")
     return value
 
 
@@ -54,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the smallest drop that must be detectable (a fraction, e.g. 0.05); "
                               "a cell whose MDE is larger is inconclusive (exit 3)")
     for command in (report, compare):
-        command.add_argument("--alpha", type=_alpha, default=0.05)
+        command.add_argument("--alpha", type=_fraction, default=0.05)
         command.add_argument("--correction", choices=CORRECTIONS, default="holm")
         command.add_argument("--report-dir", type=Path, default=Path("reports"),
                              help="where `latest` is looked up (default: reports)")
