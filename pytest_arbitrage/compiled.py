@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dspy
 
-from pytest_arbitrage.grid import Cell
+from pytest_arbitrage.grid import GridCell
 from pytest_arbitrage.optimizers import OPTIMIZER_SETTINGS, CompileJob, compile_program, is_noop
 from pytest_arbitrage.options import Settings
 from pytest_arbitrage.program_cache import ProgramKey, digest, load_or_compile
@@ -24,7 +24,7 @@ class CompiledProgram:
     reuse: str | None = None
 
 
-def compiled_program(cell: Cell, task, cell_data, *, lm, teacher_lm, settings: Settings) -> CompiledProgram:
+def compiled_program(cell: GridCell, task, cell_data, *, lm, teacher_lm, settings: Settings) -> CompiledProgram:
     baseline = task.make_program()
     definition = program_definition(baseline)
     if cell.optimizer == "none":
@@ -65,12 +65,13 @@ def _source(cls) -> str | None:
         return None
 
 
-def _program_key(cell: Cell, cell_data, *, lm, teacher_lm, settings: Settings, definition: dict) -> ProgramKey:
+def _program_key(cell: GridCell, cell_data, *, lm, teacher_lm, settings: Settings, definition: dict) -> ProgramKey:
     return ProgramKey.of(
         task=cell.task, optimizer=cell.optimizer, settings=OPTIMIZER_SETTINGS[cell.optimizer],
         model_identity=lm_identity(lm), teacher_identity=lm_identity(teacher_lm),
         trainset=cell_data.train, devset=cell_data.dev, seed=settings.seed,
-        extra={"max_tokens": lm.kwargs.get("max_tokens"), "adapter": type(adapter_for(cell.model)).__name__},
+        extra={"max_tokens": lm.kwargs.get("max_tokens"), "adapter": type(adapter_for(cell.model)).__name__,
+               "axes": cell.key.axes_dict},
         program=definition,
     )
 

@@ -26,6 +26,7 @@ from typing import Callable
 import dspy
 from dspy.utils.exceptions import AdapterParseError, LMError, LMServerError, is_retryable_lm_error
 
+from pytest_arbitrage.cell import CellKey
 from pytest_arbitrage.records import Record
 from pytest_arbitrage.redact import redact
 from pytest_arbitrage.tasks import Score, Task
@@ -38,13 +39,11 @@ ANSWER_LIMIT = 2000  # characters of raw and parsed answers kept per record
 
 @dataclass(frozen=True)
 class CellContext:
-    """What every record of one cell shares."""
+    """What every record of one cell shares: the run, the cell's key, its task and seed."""
 
     run_id: str
+    key: CellKey
     task: Task
-    model: str
-    tier: str
-    optimizer: str
     seed: int
     price: Callable[[int, int], float] = lambda tokens_in, tokens_out: 0.0
     max_error_rate: float = 1.0
@@ -239,13 +238,11 @@ def _record(context: CellContext, example: dspy.Example, attempt: _Attempt) -> R
     tokens_out = sum(c["output_tokens"] for c in attempt.calls)
     raw = attempt.calls[-1]["text"] if attempt.calls else None
     return Record(
-        run_id=context.run_id, task=context.task.name, model=context.model, tier=context.tier,
-        optimizer=context.optimizer, seed=context.seed, example_id=str(example.example_id),
+        run_id=context.run_id, **context.key.fields(), seed=context.seed, example_id=str(example.example_id),
         score=float(score.value), correct=score.correct, parse_error=bool(score.parse_error),
         error=attempt.error, latency_ms=round(attempt.latency_ms, 3),
         input_tokens=tokens_in, output_tokens=tokens_out,
-        cost_usd=context.price(tokens_in, tokens_out),
-        axes=dict(context.task.axes), lm_calls=len(attempt.calls),
+        cost_usd=context.price(tokens_in, tokens_out), lm_calls=len(attempt.calls),
         raw_answer=redact(raw[:ANSWER_LIMIT]) if raw is not None else None,
         answer=_answer(attempt.prediction), program_hash=context.program_hash,
     )

@@ -1,26 +1,36 @@
-"""The grid of cells: one (task, model, optimizer) per pytest item, in a fixed order.
+"""The grid of cells: one (task, model, optimizer, axes) per pytest item, in a fixed order.
 
 Every xdist worker must collect the same items in the same order, so the grid
-is built from sorted tuples, never from sets.
+is built from sorted tuples, never from sets. A grid cell is its `CellKey` plus the
+parsed model spec the fixtures provision.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Mapping
 
-from pytest_arbitrage.providers import ModelSpec
+from pytest_arbitrage.cell import Axes, CellKey, axes_tuple
+from pytest_arbitrage.providers.specs import ModelSpec
 
 
 @dataclass(frozen=True)
-class Cell:
+class GridCell:
     task: str
     model: ModelSpec
     optimizer: str
+    axes: Axes = ()
+
+    @property
+    def key(self) -> CellKey:
+        return CellKey(self.task, self.model.spec, self.optimizer, self.axes, tier=self.model.tier)
 
     @property
     def id(self) -> str:
-        return f"{self.task}-{self.model.spec}-{self.optimizer}"
+        return self.key.id
 
 
-def build_grid(tasks: tuple[str, ...], models: list[ModelSpec], optimizers: tuple[str, ...]) -> list[Cell]:
+def build_grid(tasks: tuple[str, ...], models: list[ModelSpec], optimizers: tuple[str, ...],
+               axes_of: Callable[[str], Mapping] = lambda task: {}) -> list[GridCell]:
     """Cells ordered by task, then model (as given), then optimizer (`none` first)."""
-    return [Cell(task, model, optimizer) for task in tasks for model in models for optimizer in optimizers]
+    return [GridCell(task, model, optimizer, axes_tuple(axes_of(task)))
+            for task in tasks for model in models for optimizer in optimizers]

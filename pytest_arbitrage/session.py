@@ -26,7 +26,8 @@ from pytest_arbitrage import providers
 from pytest_arbitrage.compiled import compiled_program
 from pytest_arbitrage.evaluation import CellContext, evaluate_cell
 from pytest_arbitrage.reports.gate import GateRule, judge
-from pytest_arbitrage.grid import Cell, build_grid
+from pytest_arbitrage.cell import CellKey
+from pytest_arbitrage.grid import GridCell, build_grid
 from pytest_arbitrage.lm_cache import configure_lm_cache
 from pytest_arbitrage.options import API_TIMEOUT_S, Settings
 from pytest_arbitrage.pricing import cost_usd, load_prices
@@ -34,7 +35,7 @@ from pytest_arbitrage.providers import ModelUnavailable, adapter_for, parse_mode
 from pytest_arbitrage.records import CellInfo, Record, append_lines, read_jsonl, read_records
 from pytest_arbitrage.redact import redact, redact_report
 from pytest_arbitrage.reports import render_terminal
-from pytest_arbitrage.reports.cells import axes_json, group_cells, key_of
+from pytest_arbitrage.reports.cells import group_cells
 from pytest_arbitrage.reports.comparisons import compare
 from pytest_arbitrage.reports.options import StatsOptions
 from pytest_arbitrage.reports.runs import RunNotFound, resolve_run
@@ -65,17 +66,17 @@ class CellRunner:
             signal.signal(signal.SIGTERM, self._previous_sigterm)
 
     def pytest_collection_finish(self, session) -> None:
-        self.gated_cells = sum(isinstance(_cell_of(item), Cell) for item in session.items)
+        self.gated_cells = sum(isinstance(_cell_of(item), GridCell) for item in session.items)
 
     # -- the grid ---------------------------------------------------------------------------
 
-    def grid(self) -> list[Cell]:
+    def grid(self) -> list[GridCell]:
         models = [parse_model_spec(spec, tier_overrides=self.settings.tier_overrides) for spec in self.settings.models]
-        return build_grid(self.settings.tasks, models, self.settings.optimizers)
+        return build_grid(self.settings.tasks, models, self.settings.optimizers, axes_of=lambda t: get_task(t).axes)
 
     # -- fixtures ---------------------------------------------------------------------------
 
-    def cell_data(self, cell: Cell) -> task_data.CellData:
+    def cell_data(self, cell: GridCell) -> task_data.CellData:
         s = self.settings
         source = task_data.data_source(cell.task, kind=s.data, files=s.data_files)
         return task_data.cell_data(get_task(cell.task), source, n=s.n, train=s.train, dev=s.dev, seed=s.seed)
@@ -85,8 +86,7 @@ class CellRunner:
         if spec not in self._lms:
             model = parse_model_spec(spec, tier_overrides=self.settings.tier_overrides)
             try:
-                self._lms[spec] = providers.provision_lm(  # looked up late: tests swap in fakes
-                    model, max_tokens=self.settings.max_tokens or 256, temperature=0.0, **self._call_options(model))
+                self._lms[spec] = self._provision(model)
             except ModelUnavailable as exc:
                 self._lms[spec] = exc
         lm = self._lms[spec]
@@ -101,6 +101,14 @@ class CellRunner:
             pytest.fail(f"gate: this cell cannot be compared, its {what} is unavailable: {reason}", pytrace=False)
         pytest.skip(reason)
 
+    def _provision(self, model):
+        """A conftest's LM for the spec (the `pytest_arbitrage_provision_lm` hook), else ours."""
+        max_tokens = self.settings.max_tokens or 256
+        supplied = self.config.hook.pytest_arbitrage_provision_lm(spec=model, max_tokens=max_tokens, config=self.config)
+        if supplied is not None:
+            return supplied
+        return providers.provision_lm(model, max_tokens=max_tokens, temperature=0.0, **self._call_options(model))
+
     def _call_options(self, model) -> dict:
         """Remote models: our retry layer alone (evaluation.py) and a time limit per call."""
         if model.provider == "llamacpp":
@@ -111,7 +119,7 @@ class CellRunner:
         """The LM with the task's generation budget (`--arb-max-tokens` overrides every task's)."""
         return lm.copy(max_tokens=self.settings.max_tokens or task.max_tokens)
 
-    def program(self, node, cell: Cell, task, cell_data, lm, teacher_lm):
+    def program(self, node, cell: GridCell, task, cell_data, lm, teacher_lm):
         started = time.perf_counter()
         compiled = compiled_program(cell, task, cell_data, lm=lm, teacher_lm=teacher_lm, settings=self.settings)
         _info(node).update(noop=compiled.noop, program_file=str(compiled.path) if compiled.path else None,
@@ -121,11 +129,10 @@ class CellRunner:
                            data_origin=cell_data.origin)
         return compiled.program
 
-    def evaluate(self, node, cell: Cell, task, cell_data, lm, program):
+    def evaluate(self, node, cell: GridCell, task, cell_data, lm, program):
         """Score the cell; fails its item (in words) on too many LM errors or at the gate."""
         self._note_sizes(node, cell, cell_data)
-        context = CellContext(run_id=self.run_id, task=task, model=cell.model.spec, tier=cell.model.tier,
-                              optimizer=cell.optimizer, seed=self.settings.seed,
+        context = CellContext(run_id=self.run_id, key=cell.key, task=task, seed=self.settings.seed,
                               price=lambda i, o: cost_usd(cell.model.spec, i, o, self.prices),
                               max_error_rate=self.settings.max_error_rate,
                               program_hash=_info(node).get("program_hash"))
@@ -144,20 +151,19 @@ class CellRunner:
         self._gate(node, cell, outcome)
         return outcome
 
-    def _note_sizes(self, node, cell: Cell, cell_data) -> None:
+    def _note_sizes(self, node, cell: GridCell, cell_data) -> None:
         n = len(cell_data.test)
         _info(node).update(n_requested=self.settings.n, n_available=n)
         if n < self.settings.n:
             warnings.warn(f"{cell.id}: --arb-n={self.settings.n} but task {cell.task!r} has only {n} test "
                           f"examples; the cell scores {n}", UserWarning, stacklevel=2)
 
-    def _gate(self, node, cell: Cell, outcome) -> None:
+    def _gate(self, node, cell: GridCell, outcome) -> None:
         """Judge the cell against the compared run; fail its item when the gate says so."""
         if self.compare_dir is None:
             return
-        key = (cell.task, cell.model.spec, cell.optimizer, axes_json(get_task(cell.task).axes))
-        new = group_cells([asdict(r) for r in outcome.records], [])[key]
-        old = self.baseline_cells.get(key)
+        new = group_cells([asdict(r) for r in outcome.records], [])[cell.key]
+        old = self.baseline_cells.get(cell.key)
         row = compare(old, new, self.stats_options) if old is not None else None
         verdict = judge(old, new, row, self.gate_rule)
         _info(node)["gate"] = {k: verdict[k] for k in ("verdict", "p_adj", "method")}
@@ -195,17 +201,15 @@ class CellRunner:
 
         report = yield
         cell = _cell_of(item)
-        if isinstance(cell, Cell):
+        if isinstance(cell, GridCell):
             _note_outcome(item, report)  # first: it reads the crash message a redacted failure loses
             redact_report(report)  # here, on the process that ran the cell: xdist sends it on redacted
             if report.when == "teardown":
                 report.user_properties.extend(self._finished_cell(item, cell))
         return report
 
-    def _finished_cell(self, item, cell: Cell) -> list[tuple[str, str]]:
-        info = CellInfo(run_id=self.run_id, task=cell.task, model=cell.model.spec, tier=cell.model.tier,
-                        optimizer=cell.optimizer, axes=dict(get_task(cell.task).axes),
-                        **{"status": "passed", **_info(item)})
+    def _finished_cell(self, item, cell: GridCell) -> list[tuple[str, str]]:
+        info = CellInfo(run_id=self.run_id, **cell.key.fields(), **{"status": "passed", **_info(item)})
         return [(CELL_PROPERTY, json.dumps(asdict(info), sort_keys=True))]
 
 
@@ -225,7 +229,7 @@ class WorkerSession(CellRunner):
         node.stash.setdefault(CELL_RECORDS, []).append(asdict(record))
         append_lines(self.spool, [record.to_json()])
 
-    def _finished_cell(self, item, cell: Cell) -> list[tuple[str, str]]:
+    def _finished_cell(self, item, cell: GridCell) -> list[tuple[str, str]]:
         records = item.stash.get(CELL_RECORDS, [])
         return [*super()._finished_cell(item, cell), (RECORDS_PROPERTY, json.dumps(records, sort_keys=True))]
 
@@ -303,19 +307,17 @@ class ControllerSession(CellRunner):
 
     def _mark_partial_cells(self) -> None:
         """Cells with records but no finished-cell line were cut short: say so, with their n."""
-        finished = {key_of(info) for info in self.folder.cells()}
+        finished = {CellKey.of(info) for info in self.folder.cells()}
         scored: dict = {}
         for record in self.folder.records():
-            scored.setdefault(key_of(record), []).append(record)
+            scored.setdefault(CellKey.of(record), []).append(record)
         why = ("the run was interrupted" if self.interrupted or not self.crashed
                else "the xdist worker running it crashed")
         for key, records in scored.items():
             if key in finished:
                 continue
-            first = records[0]
             self.folder.add_cell(asdict(CellInfo(
-                run_id=self.run_id, task=first["task"], model=first["model"], tier=first["tier"],
-                optimizer=first["optimizer"], axes=first.get("axes") or {}, status="partial",
+                run_id=self.run_id, **key.fields(), status="partial",
                 reason=f"cut short after {len(records)} examples: {why}")))
 
     def _recover_spooled_records(self) -> None:

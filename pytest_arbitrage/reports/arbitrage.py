@@ -6,7 +6,8 @@ verdict still rests on a paired test, corrected over the scoreboard's rows.
 """
 from __future__ import annotations
 
-from pytest_arbitrage.reports.cells import Cell, Key
+from pytest_arbitrage.cell import CellKey
+from pytest_arbitrage.reports.cells import ScoredCell
 from pytest_arbitrage.reports.comparisons import compare, correct_family
 from pytest_arbitrage.reports.deltas import BASELINE
 from pytest_arbitrage.reports.options import StatsOptions
@@ -15,11 +16,11 @@ VERDICTS = {"better": "significantly better", "worse": "significantly worse"}
 
 
 def arbitrage_rows(
-    cells: dict[Key, Cell], entries: dict[str, dict], options: StatsOptions
+    cells: dict[CellKey, ScoredCell], entries: dict[str, dict], options: StatsOptions
 ) -> list[dict]:
     rows = []
-    for task, axes in sorted({(key[0], key[3]) for key in cells}):
-        same = [c for c in cells.values() if (c.key[0], c.key[3]) == (task, axes) and c.scores]
+    for task, axes in sorted({(key.task, key.axes) for key in cells}, key=str):
+        same = [c for c in cells.values() if (c.key.task, c.key.axes) == (task, axes) and c.scores]
         api = _best([c for c in same if c.tier == "api" and c.optimizer == BASELINE])
         local = _best([c for c in same if c.tier == "local" and c.optimizer != BASELINE])
         if api is None and local is None:
@@ -31,11 +32,11 @@ def arbitrage_rows(
     return rows
 
 
-def _best(candidates: list[Cell]) -> Cell | None:
+def _best(candidates: list[ScoredCell]) -> ScoredCell | None:
     return max(candidates, key=lambda c: (c.mean, c.model, c.optimizer), default=None)
 
 
-def _row(api: Cell | None, local: Cell | None, entries: dict, options: StatsOptions) -> dict:
+def _row(api: ScoredCell | None, local: ScoredCell | None, entries: dict, options: StatsOptions) -> dict:
     row = compare(api, local, options)
     cell = local or api
     api_entry = entries.get(row["ref_id"], {})

@@ -1,33 +1,16 @@
 """Group records into cells and describe each cell (n, mean, interval, cost...).
 
-A cell is (task, model, optimizer, axes). Records are de-duplicated by example_id
-(the last one wins). A cell with no records still appears, with n=0 and mean None.
+A cell is its `CellKey` (task, model, optimizer, axes). Records are de-duplicated by
+example_id (the last one wins). A cell with no records still appears, with n=0 and mean None.
 """
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import dataclass, field
 
+from pytest_arbitrage.cell import CellKey
 from pytest_arbitrage.pricing import is_local, price_of
 from pytest_arbitrage.stats.intervals import mean_interval
-
-Key = tuple[str, str, str, str]  # task, model, optimizer, axes as sorted JSON
-
-
-def axes_json(axes: dict | None) -> str:
-    return json.dumps(axes or {}, sort_keys=True)
-
-
-def key_of(item: dict) -> Key:
-    return (item["task"], item["model"], item["optimizer"], axes_json(item.get("axes")))
-
-
-def cell_id(key: Key) -> str:
-    """`<task>-<model>-<optimizer>`, with `[axis=value,...]` when the cell has axes."""
-    task, model, optimizer, axes = key
-    extra = ",".join(f"{k}={v}" for k, v in json.loads(axes).items())
-    return f"{task}-{model}-{optimizer}" + (f"[{extra}]" if extra else "")
 
 
 def stable_seed(base: int, *parts: str) -> int:
@@ -36,8 +19,10 @@ def stable_seed(base: int, *parts: str) -> int:
 
 
 @dataclass
-class Cell:
-    key: Key
+class ScoredCell:
+    """A cell as the reports see it: its key, its records by example_id, its cell info."""
+
+    key: CellKey
     tier: str = "unknown"
     records: dict[str, dict] = field(default_factory=dict)  # example_id -> record
     info: dict | None = None
@@ -45,19 +30,23 @@ class Cell:
 
     @property
     def task(self) -> str:
-        return self.key[0]
+        return self.key.task
 
     @property
     def model(self) -> str:
-        return self.key[1]
+        return self.key.model
 
     @property
     def optimizer(self) -> str:
-        return self.key[2]
+        return self.key.optimizer
 
     @property
     def axes(self) -> dict:
-        return json.loads(self.key[3])
+        return self.key.axes_dict
+
+    @property
+    def id(self) -> str:
+        return self.key.id
 
     def rows(self) -> list[dict]:
         """Records in example_id order, so results do not depend on arrival order."""
@@ -81,32 +70,34 @@ class Cell:
         return sum(values) / len(values) if values else None
 
 
-def group_cells(records: list[dict], cells: list[dict]) -> dict[Key, Cell]:
+def group_cells(records: list[dict], cells: list[dict]) -> dict[CellKey, ScoredCell]:
     """Cells keyed and sorted by (task, model, optimizer, axes)."""
-    grouped: dict[Key, Cell] = {}
+    grouped: dict[CellKey, ScoredCell] = {}
     for record in records:
-        cell = grouped.setdefault(key_of(record), Cell(key_of(record)))
+        key = CellKey.of(record)
+        cell = grouped.setdefault(key, ScoredCell(key))
         cell.tier = record.get("tier") or cell.tier
         example = str(record["example_id"])
         cell.duplicates += example in cell.records
         cell.records[example] = record
     for info in cells:
-        cell = grouped.setdefault(key_of(info), Cell(key_of(info)))
+        key = CellKey.of(info)
+        cell = grouped.setdefault(key, ScoredCell(key))
         cell.info = info
         cell.tier = info.get("tier") or cell.tier
     return dict(sorted(grouped.items()))
 
 
-def cell_entry(cell: Cell, *, prices: dict, confidence: float, seed: int, n_bootstrap: int) -> dict:
+def cell_entry(cell: ScoredCell, *, prices: dict, confidence: float, seed: int, n_bootstrap: int) -> dict:
     """The summary.json entry of one cell (fractions, not percentages)."""
     scores = list(cell.scores.values())
     (low, high), method = mean_interval(
         scores, binary=cell.binary, confidence=confidence,
-        seed=stable_seed(seed, cell_id(cell.key)), n_resamples=n_bootstrap,
+        seed=stable_seed(seed, cell.id), n_resamples=n_bootstrap,
     )
     info = cell.info or {}
     return {
-        "id": cell_id(cell.key), "task": cell.task, "model": cell.model, "tier": cell.tier,
+        "id": cell.id, "task": cell.task, "model": cell.model, "tier": cell.tier,
         "optimizer": cell.optimizer, "axes": cell.axes,
         "status": info.get("status"), "reason": info.get("reason"), "noop": info.get("noop"),
         "n": len(scores), "binary": cell.binary, "mean": cell.mean,
@@ -118,7 +109,7 @@ def cell_entry(cell: Cell, *, prices: dict, confidence: float, seed: int, n_boot
     } | _usage(cell, prices)
 
 
-def _usage(cell: Cell, prices: dict) -> dict:
+def _usage(cell: ScoredCell, prices: dict) -> dict:
     rows = cell.rows()
     n = len(rows)
     tokens_in = sum(int(r.get("input_tokens") or 0) for r in rows)
@@ -138,7 +129,7 @@ def _rate(rows: list[dict], field_name: str) -> float | None:
     return sum(bool(r.get(field_name)) for r in rows) / len(rows) if rows else None
 
 
-def _cost(cell: Cell, rows, tokens_in: int, tokens_out: int, prices: dict) -> float | None:
+def _cost(cell: ScoredCell, rows, tokens_in: int, tokens_out: int, prices: dict) -> float | None:
     """Cost from tokens and the price table; recorded cost_usd when the price is unknown."""
     if cell.tier == "local" or is_local(cell.model):
         return 0.0

@@ -3,19 +3,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pytest_arbitrage.reports.cells import Cell, Key
+from dataclasses import replace
+
+from pytest_arbitrage.cell import CellKey
+from pytest_arbitrage.reports.cells import ScoredCell
 from pytest_arbitrage.reports.comparisons import compare, correct_family
 from pytest_arbitrage.reports.options import StatsOptions
 
 BASELINE = "none"
 
 
-def baseline_key(key: Key) -> Key:
-    task, model, _optimizer, axes = key
-    return (task, model, BASELINE, axes)
+def baseline_key(key: CellKey) -> CellKey:
+    return replace(key, optimizer=BASELINE)
 
 
-def delta_rows(cells: dict[Key, Cell], options: StatsOptions) -> list[dict]:
+def delta_rows(cells: dict[CellKey, ScoredCell], options: StatsOptions) -> list[dict]:
     """One corrected family: every optimized cell vs its baseline, paired by example."""
     rows = []
     for key, cell in cells.items():

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pytest_arbitrage.reports.cells import Cell, cell_id
+from pytest_arbitrage.reports.cells import ScoredCell
 from pytest_arbitrage.stats.power import minimum_detectable_effect
 
 VERDICTS = ("pass", "regression", "inconclusive", "untestable")
@@ -46,7 +46,7 @@ class GateRule:
         return verdict == "untestable" or verdict in self.fail_on
 
 
-def judge(old: Cell | None, new: Cell, row: dict | None, rule: GateRule) -> dict:
+def judge(old: ScoredCell | None, new: ScoredCell, row: dict | None, rule: GateRule) -> dict:
     """The gate's verdict on one cell; `row` is `reports.comparisons.compare(old, new)`."""
     if old is None:
         return _result("untestable", None, rule, f"{_name(new)} is not in the saved run{_against(rule)}: "
@@ -70,20 +70,20 @@ def _result(verdict: str, p_adj: float | None, rule: GateRule, message: str | No
             "fails": rule.fails(verdict), "message": message}
 
 
-def _diffs(old: Cell, new: Cell) -> list[float]:
+def _diffs(old: ScoredCell, new: ScoredCell) -> list[float]:
     old_scores, new_scores = old.scores, new.scores
     return [new_scores[i] - old_scores[i] for i in sorted(old_scores.keys() & new_scores.keys())]
 
 
-def _name(cell: Cell) -> str:
-    return cell_id(cell.key)
+def _name(cell: ScoredCell) -> str:
+    return cell.id
 
 
 def _against(rule: GateRule) -> str:
     return f" {rule.against}" if rule.against else ""
 
 
-def _regression_message(new: Cell, row: dict, p_adj: float, rule: GateRule) -> str:
+def _regression_message(new: ScoredCell, row: dict, p_adj: float, rule: GateRule) -> str:
     return (
         f"{_name(new)} is significantly worse than the saved run{_against(rule)}: "
         f"{row['mean_ref']:.1%} -> {row['mean_new']:.1%} ({row['delta'] * 100:+.1f}pp, "

@@ -8,13 +8,16 @@ significant is listed apart as not distinguishable.
 """
 from __future__ import annotations
 
-from pytest_arbitrage.reports.cells import Cell, Key
+from dataclasses import replace
+
+from pytest_arbitrage.cell import CellKey
+from pytest_arbitrage.reports.cells import ScoredCell
 from pytest_arbitrage.reports.comparisons import compare, correct_family
 from pytest_arbitrage.reports.deltas import BASELINE
 from pytest_arbitrage.reports.options import StatsOptions
 
 
-def inversion_rows(cells: dict[Key, Cell], options: StatsOptions) -> dict:
+def inversion_rows(cells: dict[CellKey, ScoredCell], options: StatsOptions) -> dict:
     rows = []
     for local in _cells(cells, "local"):
         if local.optimizer == BASELINE:
@@ -33,15 +36,15 @@ def inversion_rows(cells: dict[Key, Cell], options: StatsOptions) -> dict:
     }
 
 
-def _cells(cells: dict[Key, Cell], tier: str) -> list[Cell]:
+def _cells(cells: dict[CellKey, ScoredCell], tier: str) -> list[ScoredCell]:
     return [cell for cell in cells.values() if cell.tier == tier and cell.scores]
 
 
-def _same_task(a: Cell, b: Cell) -> bool:
-    return a.key[0] == b.key[0] and a.key[3] == b.key[3]
+def _same_task(a: ScoredCell, b: ScoredCell) -> bool:
+    return (a.key.task, a.key.axes) == (b.key.task, b.key.axes)
 
 
-def _row(cells: dict[Key, Cell], local: Cell, api: Cell, options: StatsOptions) -> dict:
+def _row(cells: dict[CellKey, ScoredCell], local: ScoredCell, api: ScoredCell, options: StatsOptions) -> dict:
     row = compare(api, local, options)
     kind = "optimized vs baseline" if api.optimizer == BASELINE else "optimized vs optimized"
     gap_before = _baseline_gap(cells, local, api)
@@ -54,10 +57,10 @@ def _row(cells: dict[Key, Cell], local: Cell, api: Cell, options: StatsOptions) 
     } | row
 
 
-def _baseline_gap(cells: dict[Key, Cell], local: Cell, api: Cell) -> float | None:
+def _baseline_gap(cells: dict[CellKey, ScoredCell], local: ScoredCell, api: ScoredCell) -> float | None:
     """local baseline - api baseline (cell means), the gap before optimization."""
-    local_base = cells.get((local.task, local.model, BASELINE, local.key[3]))
-    api_base = cells.get((api.task, api.model, BASELINE, api.key[3]))
+    local_base = cells.get(replace(local.key, optimizer=BASELINE))
+    api_base = cells.get(replace(api.key, optimizer=BASELINE))
     if local_base is None or api_base is None or local_base.mean is None or api_base.mean is None:
         return None
     return local_base.mean - api_base.mean

@@ -7,7 +7,8 @@ test item. Cells of the saved run that this run did not select are listed, not j
 from __future__ import annotations
 
 from pytest_arbitrage.reports.gate import GateRule, judge
-from pytest_arbitrage.reports.cells import Cell, Key, cell_id, group_cells
+from pytest_arbitrage.cell import CellKey
+from pytest_arbitrage.reports.cells import ScoredCell, group_cells
 from pytest_arbitrage.reports.comparisons import compare
 from pytest_arbitrage.reports.options import StatsOptions
 
@@ -18,7 +19,7 @@ def gate_rule(options: StatsOptions, family_size: int) -> GateRule:
                     min_effect=rule.min_effect, fail_on=rule.fail_on, against=options.baseline_run)
 
 
-def comparison_rows(cells: dict[Key, Cell], options: StatsOptions) -> dict | None:
+def comparison_rows(cells: dict[CellKey, ScoredCell], options: StatsOptions) -> dict | None:
     if options.baseline_records is None:
         return None
     old_cells = group_cells(options.baseline_records, [])
@@ -30,7 +31,7 @@ def comparison_rows(cells: dict[Key, Cell], options: StatsOptions) -> dict | Non
         verdict = judge(old, cell, row, rule)
         rows.append({"task": cell.task, "model": cell.model, "tier": cell.tier, "optimizer": cell.optimizer,
                      "axes": cell.axes, "old": row.get("mean_ref"), "new": row.get("mean_new")} | row | verdict
-                    | {"id": cell_id(key), "family": f"gate ({rule.method})",
+                    | {"id": key.id, "family": f"gate ({rule.method})",
                        "significant": verdict["verdict"] == "regression",
                        "regression": verdict["verdict"] == "regression",
                        "program_changed": _program_changed(old, cell)})
@@ -38,18 +39,18 @@ def comparison_rows(cells: dict[Key, Cell], options: StatsOptions) -> dict | Non
         "against": options.baseline_run, "rows": rows, "rule": {"level": rule.level, "method": rule.method,
                                                                  "min_effect": rule.min_effect,
                                                                  "fail_on": list(rule.fail_on)},
-        "only_in_saved_run": sorted(cell_id(k) for k in old_cells.keys() - cells.keys()),
-        "only_in_this_run": sorted(cell_id(k) for k in cells.keys() - old_cells.keys()),
+        "only_in_saved_run": sorted(k.id for k in old_cells.keys() - cells.keys()),
+        "only_in_this_run": sorted(k.id for k in cells.keys() - old_cells.keys()),
     }
 
 
-def _program_changed(old: Cell | None, new: Cell) -> bool | None:
+def _program_changed(old: ScoredCell | None, new: ScoredCell) -> bool | None:
     """Whether the program's definition differs from the saved run's (None when unknown)."""
     hashes = [_program_hash(c) for c in (old, new)]
     return None if None in hashes else hashes[0] != hashes[1]
 
 
-def _program_hash(cell: Cell | None) -> str | None:
+def _program_hash(cell: ScoredCell | None) -> str | None:
     if cell is None:
         return None
     found = {r.get("program_hash") for r in cell.records.values()} - {None}

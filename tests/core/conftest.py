@@ -68,17 +68,19 @@ FAKE_MODELS_CONFTEST = textwrap.dedent('''
         ENGINES[model.spec] = lm.engine
         return lm
 
+    def pytest_arbitrage_provision_lm(spec, max_tokens):
+        return fake_provision(spec)
+
     _saved = {}
 
     def pytest_configure(config):
-        _saved["provision"], _saved["delays"] = providers.provision_lm, evaluation.RETRY_DELAYS
-        providers.provision_lm = fake_provision
+        _saved["delays"] = evaluation.RETRY_DELAYS  # no backoff waits in fast tests
         evaluation.RETRY_DELAYS = (0.0, 0.0)
 
     def pytest_unconfigure(config):
         calls = {spec: engine.calls for spec, engine in ENGINES.items()}
         (config.rootpath / "engine_calls.json").write_text(json.dumps(calls))
-        providers.provision_lm, evaluation.RETRY_DELAYS = _saved["provision"], _saved["delays"]
+        evaluation.RETRY_DELAYS = _saved["delays"]
 ''')
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import dspy
 import pytest
 
+from pytest_arbitrage.cell import CellKey
 from pytest_arbitrage.evaluation import CellContext, evaluate_cell
 from pytest_arbitrage.providers import adapter_for, parse_model_spec, provision_lm
 from pytest_arbitrage.tasks import get_task
@@ -34,7 +35,7 @@ def run_cell(model: str, n: int, *, max_error_rate: float = 1.0, timeout: float 
     meter(lm)
     task = get_task("sentiment")
     examples = task.load(None).test[:n]
-    context = CellContext(run_id="r", task=task, model=spec.spec, tier="api", optimizer="none", seed=0,
+    context = CellContext(run_id="r", key=CellKey("sentiment", spec.spec, "none", tier="api"), task=task, seed=0,
                           max_error_rate=max_error_rate)
     records = []
     with dspy.context(lm=lm, adapter=adapter_for(spec)):
@@ -104,7 +105,7 @@ def test_a_bug_in_the_program_stops_the_cell_at_once_with_its_traceback(fault_se
     spec = parse_model_spec("openai/ok")
     lm = provision_lm(spec, num_retries=0, timeout=5)
     task = get_task("sentiment")
-    context = CellContext(run_id="r", task=task, model=spec.spec, tier="api", optimizer="none", seed=0)
+    context = CellContext(run_id="r", key=CellKey("sentiment", spec.spec, "none", tier="api"), task=task, seed=0)
     records = []
     started = time.perf_counter()
     with dspy.context(lm=lm), pytest.raises(RuntimeError, match="a bug in the program") as raised:

@@ -150,14 +150,15 @@ LEAKY_MODELS_CONFTEST = FAKE_MODELS_CONFTEST + textwrap.dedent('''
         raise ConnectionError(f"POST {os.environ['OPENAI_BASE_URL']}/chat/completions failed "
                               f"(Authorization: Bearer {os.environ['ARB_PLANTED_BEARER']}); {everything()}")
 
-    def fake_provision(model, **kwargs):
+    def pytest_arbitrage_provision_lm(spec, max_tokens):
+        model = spec
         if model.spec in ("openai/served", "ollama_chat/real"):
-            return _saved["provision"](model, **kwargs)
+            return None  # the built-in providers
         if model.spec == "openai/down":
             raise providers.ModelUnavailable(f"the fake server is down; {everything()}")
         if model.spec == "openai/exploding":
             raise RuntimeError(f"provider bug; {everything()}")
-        return _scripted(model, **kwargs)
+        return _scripted(model)
 
     RESPONDERS["broken"] = leaky_fail
 ''')

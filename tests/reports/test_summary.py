@@ -206,12 +206,6 @@ def test_the_gate_verdict_is_the_same_in_the_summary_as_in_the_cell(summary):
     rule = GateRule(family_size=len(new_cells), against="base")
     for key, cell in new_cells.items():
         verdict = judge(old_cells[key], cell, compare(old_cells[key], cell, options), rule)
-        row = rows[cell_id_of(key)]
+        row = rows[key.id]
         assert (row["verdict"], row["p_adj"]) == (verdict["verdict"], verdict["p_adj"])
     assert {r["verdict"] for r in rows.values()} >= {"pass"}
-
-
-def cell_id_of(key):
-    from pytest_arbitrage.reports.cells import cell_id
-
-    return cell_id(key)
