@@ -1,6 +1,13 @@
 """The pytest glue: options, the grid as parametrized items, fixtures, and the run writer.
 
 Everything substantial lives in plain modules; each hook here calls one of them.
+
+The plugin is lazy: a pytest run that never asks for a cell (an unrelated test file in the
+same virtualenv) imports neither DSPy nor the tasks and creates no folder. The session
+behind the hooks is built the first time the grid is collected or an `arb_*` fixture is
+used — or at configure time when an `--arb-*` option or `arbitrage_*` ini key was given,
+so that a bad value is a usage error before anything runs. Under xdist the controller
+builds it when it starts the workers.
 """
 from __future__ import annotations
 
@@ -13,11 +20,9 @@ import pytest
 
 from pytest_arbitrage import hooks
 from pytest_arbitrage.options import OPTIONS, Settings, SettingsError, load_settings
-from pytest_arbitrage.session import ControllerSession, WorkerSession
-from pytest_arbitrage.tasks import DataUnavailable, all_tasks, get_task
 
-SETTINGS_KEY = pytest.StashKey[Settings]()
 SESSION_KEY = pytest.StashKey[object]()
+LAZY_ERROR_KEY = pytest.StashKey[str]()
 RUN_ID_INPUT = "arbitrage_run_id"
 COMPARE_INPUT = "arbitrage_compare_dir"
 
@@ -35,17 +40,40 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    settings = _settings(config)
-    config.stash[SETTINGS_KEY] = settings
+    if _asked_for(config):
+        session_of(config)
+
+
+def _asked_for(config: pytest.Config) -> bool:
+    """An `--arb-*` option on the command line or an `arbitrage_*` key in the ini file."""
+    return any(config.getoption(o.ini) is not None or o.ini in config.inicfg for o in OPTIONS)
+
+
+def session_of(config: pytest.Config):
+    """The run's session (built and registered on first use)."""
+    if SESSION_KEY not in config.stash:
+        config.stash[SESSION_KEY] = session = _new_session(config, _settings(config))
+        config.pluginmanager.register(session, "arbitrage-session")
+    return config.stash[SESSION_KEY]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config) -> None:
+    """A bad setting met while collecting the grid ends the run as a usage error (exit 4): raised in
+    a collector it would read as a collection error."""
+    if LAZY_ERROR_KEY in config.stash:
+        pytest.exit(f"ERROR: {config.stash[LAZY_ERROR_KEY]}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def _new_session(config: pytest.Config, settings: Settings):
+    from pytest_arbitrage.session import ControllerSession, WorkerSession
+
     workerinput = getattr(config, "workerinput", None)
-    if workerinput is not None:
-        compare_dir = workerinput.get(COMPARE_INPUT)
-        session = WorkerSession(config, settings, run_id=workerinput[RUN_ID_INPUT],
-                                compare_dir=Path(compare_dir) if compare_dir else None)
-    else:
-        session = ControllerSession(config, settings)
-    config.stash[SESSION_KEY] = session
-    config.pluginmanager.register(session, "arbitrage-session")
+    if workerinput is None:
+        return ControllerSession(config, settings)
+    compare_dir = workerinput.get(COMPARE_INPUT)
+    return WorkerSession(config, settings, run_id=workerinput[RUN_ID_INPUT],
+                         compare_dir=Path(compare_dir) if compare_dir else None)
 
 
 def _settings(config: pytest.Config) -> Settings:
@@ -55,9 +83,12 @@ def _settings(config: pytest.Config) -> Settings:
         option = f"arbitrage_{name}"
         value = config.getoption(option)
         if value is None:
-            from_ini.add(name)
+            if option in config.inicfg:
+                from_ini.add(name)
             return config.getini(option)
         return value
+
+    from pytest_arbitrage.tasks import all_tasks
 
     try:
         settings = load_settings(raw, valid_tasks=list(all_tasks()), root=config.rootpath)
@@ -75,14 +106,18 @@ def _flag_of(name: str) -> str:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:
     """xdist: hand the controller's run id and resolved compared run to each worker."""
-    session = node.config.stash[SESSION_KEY]
+    session = session_of(node.config)
     node.workerinput[RUN_ID_INPUT] = session.run_id
     node.workerinput[COMPARE_INPUT] = str(session.compare_dir) if session.compare_dir else None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "arb_cell" in metafunc.fixturenames:
-        cells = metafunc.config.stash[SESSION_KEY].grid()
+        try:
+            cells = session_of(metafunc.config).grid()
+        except pytest.UsageError as exc:
+            metafunc.config.stash[LAZY_ERROR_KEY] = str(exc)
+            return
         metafunc.parametrize("arb_cell", cells, ids=[cell.id for cell in cells])
 
 
@@ -91,22 +126,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def arb_settings(pytestconfig: pytest.Config) -> Settings:
-    return pytestconfig.stash[SETTINGS_KEY]
+    return session_of(pytestconfig).settings
 
 
 @pytest.fixture
 def arb_session(pytestconfig: pytest.Config):
-    return pytestconfig.stash[SESSION_KEY]
+    return session_of(pytestconfig)
 
 
 @pytest.fixture
 def arb_task(arb_cell):
+    from pytest_arbitrage.tasks import get_task
+
     return get_task(arb_cell.task)
 
 
 @pytest.fixture
 def arb_data(arb_session, arb_cell):
     """The cell's seeded splits; the cell is skipped with the reason when its hub data cannot be had."""
+    from pytest_arbitrage.tasks import DataUnavailable
+
     try:
         return arb_session.cell_data(arb_cell)
     except DataUnavailable as exc:

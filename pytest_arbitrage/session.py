@@ -58,7 +58,6 @@ class CellRunner:
         self.compare_dir = compare_dir
         self.gated_cells = 0  # cells this run selected: the gate's family
         self._lms: dict[str, object] = {}
-        configure_lm_cache(settings.cache_dir / "lm")
         self._previous_sigterm = _sigterm_as_interrupt()
 
     def pytest_unconfigure(self, config) -> None:
@@ -103,6 +102,7 @@ class CellRunner:
 
     def _provision(self, model):
         """A conftest's LM for the spec (the `pytest_arbitrage_provision_lm` hook), else ours."""
+        configure_lm_cache(self.settings.cache_dir / "lm")  # here: a run that calls no LM makes no cache
         max_tokens = self.settings.max_tokens or 256
         supplied = self.config.hook.pytest_arbitrage_provision_lm(spec=model, max_tokens=max_tokens, config=self.config)
         if supplied is not None:

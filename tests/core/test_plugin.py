@@ -212,3 +212,27 @@ def test_hub_data_that_cannot_be_loaded_skips_its_cells_with_the_reason(sweep, m
     fallback.assert_outcomes(passed=1, warnings=1)
     [cell] = json.loads((latest_run(sweep.path) / "summary.json").read_text())["cells"]
     assert cell["data_origin"].startswith("offline (hub unavailable: cardiffnlp/tweet_eval")
+
+
+def test_an_unrelated_test_run_imports_no_dspy_and_writes_nothing(pytester):
+    pytester.makepyfile(test_plain='''
+        import sys
+
+        def test_plain():
+            pass
+
+        def test_zz_nothing_heavy_was_imported():
+            heavy = [m for m in ("dspy", "litellm", "scipy", "pytest_arbitrage.tasks", "pytest_arbitrage.session")
+                     if m in sys.modules]
+            assert heavy == []
+    ''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error::pytest.PytestAssertRewriteWarning")
+    result.assert_outcomes(passed=2)
+    assert not (pytester.path / ".arbitrage_cache").exists() and not (pytester.path / "reports").exists()
+
+
+def test_a_grid_collected_lazily_still_turns_a_bad_setting_into_a_usage_error(sweep):
+    (sweep.path / "reports").write_text("a file where the report folder should be")
+    result = sweep.runpytest()  # no --arb-* option: the session is built at collection
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--arb-report-dir" in result.stdout.str() + result.stderr.str()
