@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-OPTIMIZERS = ("none", "labeled", "bootstrap", "bootstrap_rs", "mipro", "gepa")
+from pytest_arbitrage.optimizers import OPTIMIZERS  # the registry's names (no DSPy import)
 CORRECTIONS = ("holm", "bonferroni", "bh", "none")
 FAIL_ON = ("regression", "inconclusive")
 DATA_KINDS = ("offline", "hub", "hub-or-offline")

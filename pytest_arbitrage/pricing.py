@@ -31,7 +31,11 @@ import json
 import math
 from pathlib import Path
 
-LOCAL_PREFIXES = ("llamacpp/", "ollama/", "ollama_chat/", "local/")
+from pytest_arbitrage.providers.specs import LOCAL_PROVIDERS, PREFIX_ALIASES
+
+# Specs of local providers (and their aliases) cost nothing; `local/` is a name converted runs use.
+LOCAL_PREFIXES = tuple(sorted(f"{name}/" for name in LOCAL_PROVIDERS | {a for a, p in PREFIX_ALIASES.items()
+                                                                        if p in LOCAL_PROVIDERS})) + ("local/",)
 
 # USD per 1M tokens (input, output), list prices as published in 2025.
 BUILTIN_PRICES: dict[str, dict[str, float]] = {

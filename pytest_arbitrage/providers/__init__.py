@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 
-from ..adapters import CompactChatAdapter, CompletionAdapter, LenientChatAdapter
 from .specs import (
     DEFAULT_MODEL,
     EMBEDDED_MODELS,
@@ -60,6 +59,8 @@ def provision_lm(spec: ModelSpec, *, max_tokens: int = 256, temperature: float =
 def adapter_for(spec: ModelSpec):
     """The adapter a model can follow: completion-style for base models, plain chat turns for the
     tiny in-process chat models, DSPy's chat format (read leniently) for everything else."""
+    from ..adapters import CompactChatAdapter, CompletionAdapter, LenientChatAdapter  # DSPy: on first use
+
     if not spec.chat:
         return CompletionAdapter()
     return CompactChatAdapter() if spec.provider == "llamacpp" else LenientChatAdapter()

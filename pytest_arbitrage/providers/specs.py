@@ -25,8 +25,8 @@ from typing import Mapping
 VALID_PROVIDERS = ("llamacpp", "ollama_chat", "openai", "litellm")
 TIERS = ("local", "api")
 _FLAGS = frozenset(TIERS + ("chat", "base"))
-_LOCAL_PROVIDERS = frozenset({"llamacpp", "ollama_chat"})
-_PREFIX_ALIASES = {"ollama": "ollama_chat"}
+LOCAL_PROVIDERS = frozenset({"llamacpp", "ollama_chat"})  # tier `local`, priced at $0 (pricing.py reads it)
+PREFIX_ALIASES = {"ollama": "ollama_chat"}
 
 
 class UsageError(ValueError):
@@ -116,7 +116,7 @@ def parse_model_spec(spec: str, *, tier_overrides: Mapping[str, str] | None = No
     _refuse_unknown_flags(spec, body, prefix)
     if not sep or not prefix or not rest:
         raise UsageError(f"malformed model spec {spec!r}: expected <provider>/<model>; {_choices()}")
-    provider = _PREFIX_ALIASES.get(prefix, prefix)
+    provider = PREFIX_ALIASES.get(prefix, prefix)
     if provider == "llamacpp":
         name, gguf_path, chat = _parse_llamacpp(spec, rest)
     elif provider in ("ollama_chat", "openai"):
@@ -124,7 +124,7 @@ def parse_model_spec(spec: str, *, tier_overrides: Mapping[str, str] | None = No
     else:
         _check_litellm_provider(spec, prefix)
         provider, name, gguf_path, chat = "litellm", body, None, True
-    tier = "local" if provider in _LOCAL_PROVIDERS else "api"
+    tier = "local" if provider in LOCAL_PROVIDERS else "api"
     tier = next((f for f in flags if f in TIERS), tier)
     chat = chat if not flags & {"chat", "base"} else "chat" in flags
     tier = _tier_override(spec, body, tier, tier_overrides)
@@ -148,7 +148,7 @@ def parse_model_specs(specs: str, **kwargs) -> list[ModelSpec]:
 
 def _refuse_unknown_flags(spec: str, body: str, prefix: str) -> None:
     """`openai/m@loacl` is a typo, not a model named `m@loacl`."""
-    if _PREFIX_ALIASES.get(prefix, prefix) not in ("llamacpp", "ollama_chat", "openai") or "@" not in body:
+    if PREFIX_ALIASES.get(prefix, prefix) not in ("llamacpp", "ollama_chat", "openai") or "@" not in body:
         return
     suffix = body.rpartition("@")[2]
     raise UsageError(f"unknown flag(s) {suffix!r} in model spec {spec!r}; valid flags: {', '.join(sorted(_FLAGS))}")
