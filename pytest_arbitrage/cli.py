@@ -12,10 +12,8 @@ from pathlib import Path
 
 from pytest_arbitrage import data_cli
 from pytest_arbitrage.pricing import load_prices
-from pytest_arbitrage.reports import (
-    RunNotFound, StatsOptions, build_summary, load_run, render_comparison,
-    render_terminal, resolve_run, write_run_reports,
-)
+from pytest_arbitrage.reports import StatsOptions, build_summary, render_comparison, render_terminal
+from pytest_arbitrage.run_folder import RunNotFound, finish_run, load_run, resolve_run
 from pytest_arbitrage.reports.gate import GateRule
 from pytest_arbitrage.stats.multiple import CORRECTIONS
 
@@ -57,11 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_report(args: argparse.Namespace) -> int:
     run_dir = resolve_run(args.run, args.report_dir)
-    records, cells, meta = load_run(run_dir)
-    options = StatsOptions(alpha=args.alpha, correction=args.correction,
-                           prices=load_prices(args.prices))
-    summary = build_summary(records, cells, meta=meta or {"run_id": run_dir.name}, options=options)
-    write_run_reports(run_dir, summary)
+    meta = load_run(run_dir)[2] or {"run_id": run_dir.name}
+    options = StatsOptions(alpha=args.alpha, correction=args.correction, prices=load_prices(args.prices))
+    summary = finish_run(run_dir, meta=meta, options=options)
     print(render_terminal(summary))
     print(f"wrote {run_dir / 'summary.json'}, report.md and report.html")
     return EXIT_OK

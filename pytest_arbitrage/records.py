@@ -1,20 +1,13 @@
-"""Per-example records: the one format every later step reads.
+"""Per-example records and cell infos: the one format every later step reads.
 
-`results.jsonl` holds one `Record` per (cell, test example). `cells.jsonl` holds
-one `CellInfo` per finished cell (things results.jsonl cannot say: skips, no-op
-programs, compile time). Both are appended line by line and flushed, so an
-interrupted run keeps every line already written.
+A `Record` is one line of results.jsonl, per (cell, test example); a `CellInfo` one line
+of cells.jsonl, per cell (what records cannot say: skips, no-op programs, compile time).
+Where and how they are written is `run_folder.py`'s business.
 """
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Iterable, Iterator
-
-RESULTS_FILE = "results.jsonl"
-CELLS_FILE = "cells.jsonl"
 
 
 @dataclass
@@ -69,35 +62,3 @@ class CellInfo:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
-
-
-def append_lines(path: Path, lines: Iterable[str]) -> None:
-    """Append JSON lines and flush them to disk before returning."""
-    with open(path, "a", encoding="utf-8") as handle:
-        for line in lines:
-            handle.write(line + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def read_jsonl(path: Path) -> Iterator[dict]:
-    """Read a JSONL file, ignoring a torn last line left by a crash."""
-    if not path.exists():
-        return
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                continue
-
-
-def read_records(run_dir: Path) -> list[dict]:
-    return list(read_jsonl(Path(run_dir) / RESULTS_FILE))
-
-
-def read_cells(run_dir: Path) -> list[dict]:
-    return list(read_jsonl(Path(run_dir) / CELLS_FILE))

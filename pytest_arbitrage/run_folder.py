@@ -1,8 +1,16 @@
-"""The run folder `<report-dir>/<run-id>/` and the `latest` pointer beside it.
+"""The run folder and everything on disk: one module knows the layout.
 
-Only the controller process writes here. The folder is created lazily, so a
-pytest session that runs no cells leaves nothing behind. Every line is redacted
-as it is written: error strings and reasons may quote a key or a URL password.
+    <report-dir>/<run-id>/results.jsonl   one Record per (cell, example), appended and flushed
+    <report-dir>/<run-id>/cells.jsonl     one CellInfo per cell
+    <report-dir>/<run-id>/summary.json, report.md, report.html   built by `finish_run`
+    <report-dir>/latest                   a symlink (or a file naming the run) to the newest run
+    <cache-dir>/spool/<run-id>/<worker>.jsonl   an xdist worker's records as it scores them
+
+Only the controller process writes a run folder. Lines are appended and flushed one by
+one, so an interrupted run keeps every line already written; a torn last line is
+skipped when read. Every line is redacted as it is written: error strings and reasons
+may quote a key or a URL password. `finish_run` builds the summary and the reports from
+the files alone, for the plugin's session end and the `report` CLI alike.
 """
 from __future__ import annotations
 
@@ -12,10 +20,102 @@ import secrets
 import threading
 import time
 from pathlib import Path
+from typing import Iterable, Iterator
 
-from pytest_arbitrage.records import CELLS_FILE, RESULTS_FILE, append_lines, read_cells, read_records
+from pytest_arbitrage.cell import CellKey
 from pytest_arbitrage.redact import redact_json
-from pytest_arbitrage.reports.runs import LATEST
+
+RESULTS_FILE = "results.jsonl"
+CELLS_FILE = "cells.jsonl"
+SUMMARY_FILE = "summary.json"
+LATEST = "latest"
+
+
+def append_lines(path: Path, lines: Iterable[str]) -> None:
+    """Append JSON lines and flush them to disk before returning."""
+    with open(path, "a", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(line + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    """Read a JSONL file, ignoring a torn last line left by a crash."""
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+
+
+def read_records(run_dir: Path) -> list[dict]:
+    return list(read_jsonl(Path(run_dir) / RESULTS_FILE))
+
+
+def read_cells(run_dir: Path) -> list[dict]:
+    return list(read_jsonl(Path(run_dir) / CELLS_FILE))
+
+
+class RunNotFound(ValueError):
+    """A run argument that does not name a run folder."""
+
+
+def resolve_run(spec: str | Path, report_dir: Path = Path("reports")) -> Path:
+    """A run folder from a path, or from `latest` (a symlink or a file naming the run)."""
+    path = Path(report_dir) / LATEST if str(spec) == LATEST else Path(spec)
+    if path.is_file() and path.name == LATEST:
+        path = path.parent / path.read_text(encoding="utf-8").strip()
+    if not (path / RESULTS_FILE).is_file():
+        shown = f"{spec!s} ({path})" if str(spec) != str(path) else str(path)
+        raise RunNotFound(
+            f"{shown} is not a run folder: it must be a folder containing "
+            f"{RESULTS_FILE}, or `{LATEST}` under the report directory ({report_dir})"
+        )
+    return path.resolve()
+
+
+def load_meta(run_dir: Path) -> dict:
+    """The meta of a run's old summary.json, or {} when there is none or it is unreadable."""
+    try:
+        return json.loads((Path(run_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))["meta"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def load_run(run_dir: Path) -> tuple[list[dict], list[dict], dict]:
+    """(records, cell infos, meta) of a saved run."""
+    return read_records(run_dir), read_cells(run_dir), load_meta(run_dir)
+
+
+def write_run_reports(run_dir: Path, summary: dict) -> None:
+    """Write summary.json, report.md and report.html into run_dir, redacted.
+
+    Redacting the summary before rendering covers all three files, whatever escaping
+    (JSON, HTML) the renderers apply to a secret.
+    """
+    from pytest_arbitrage.reports.html import render_html
+    from pytest_arbitrage.reports.markdown import render_markdown
+
+    summary = redact_json(summary)
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _write(run_dir / SUMMARY_FILE, json.dumps(summary, indent=2, sort_keys=True, allow_nan=False))
+    _write(run_dir / "report.md", render_markdown(summary))
+    _write(run_dir / "report.html", render_html(summary))
+
+
+def _write(path: Path, text: str) -> None:
+    """Write through a temporary file so a crash never leaves half a report."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def new_run_id() -> str:
@@ -72,8 +172,8 @@ class RunFolder:
         _point_latest(self.report_dir, self.run_id)
 
 
-def _record_key(record: dict) -> tuple[str, str, str, str]:
-    return (record["task"], record["model"], record["optimizer"], record["example_id"])
+def _record_key(record: dict) -> tuple:
+    return (CellKey.of(record), record["example_id"])
 
 
 def _point_latest(report_dir: Path, run_id: str) -> None:
@@ -89,3 +189,20 @@ def _point_latest(report_dir: Path, run_id: str) -> None:
     except OSError:
         tmp.write_text(run_id + "\n")
     os.replace(tmp, pointer)
+
+
+def spool_dir(cache_dir: Path, run_id: str) -> Path:
+    return Path(cache_dir) / "spool" / run_id
+
+
+def finish_run(run_dir: Path, *, meta: dict, options) -> dict:
+    """Build the summary of a run from its files, write summary.json and the reports; return it.
+
+    `options` is a `reports.StatsOptions`. The summary is redacted before anything sees it.
+    """
+    from pytest_arbitrage.reports import build_summary
+
+    records, cells, _ = load_run(run_dir)
+    summary = redact_json(build_summary(records, cells, meta=meta, options=options))
+    write_run_reports(run_dir, summary)
+    return summary

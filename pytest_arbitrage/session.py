@@ -32,15 +32,16 @@ from pytest_arbitrage.lm_cache import configure_lm_cache
 from pytest_arbitrage.options import API_TIMEOUT_S, Settings
 from pytest_arbitrage.pricing import cost_usd, load_prices
 from pytest_arbitrage.providers import ModelUnavailable, adapter_for, parse_model_spec
-from pytest_arbitrage.records import CellInfo, Record, append_lines, read_jsonl, read_records
+from pytest_arbitrage.records import CellInfo, Record
 from pytest_arbitrage.redact import redact, redact_report
-from pytest_arbitrage.reports import render_terminal
+from pytest_arbitrage.reports import find_regressions, render_terminal
 from pytest_arbitrage.reports.cells import group_cells
 from pytest_arbitrage.reports.comparisons import compare
 from pytest_arbitrage.reports.options import StatsOptions
-from pytest_arbitrage.reports.runs import RunNotFound, resolve_run
-from pytest_arbitrage.run_folder import RunFolder, new_run_id
-from pytest_arbitrage.summary_writer import write_summary
+from pytest_arbitrage.run_folder import (
+    RunFolder, RunNotFound, append_lines, finish_run, new_run_id, read_jsonl, read_records, resolve_run, spool_dir,
+)
+from pytest_arbitrage.run_meta import run_meta
 from pytest_arbitrage.tasks import get_task
 from pytest_arbitrage.usage import meter
 
@@ -222,7 +223,7 @@ class WorkerSession(CellRunner):
 
     def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str, compare_dir: Path | None):
         super().__init__(config, settings, run_id=run_id, compare_dir=compare_dir)
-        self.spool = spool_dir(settings, run_id) / f"{config.workerinput['workerid']}.jsonl"
+        self.spool = spool_dir(settings.cache_dir, run_id) / f"{config.workerinput['workerid']}.jsonl"
         self.spool.parent.mkdir(parents=True, exist_ok=True)
 
     def emit(self, node, record: Record) -> None:
@@ -300,10 +301,21 @@ class ControllerSession(CellRunner):
         if not self.folder.created:
             return
         self._mark_partial_cells()
-        self.summary, self.regressions = write_summary(self)
+        meta = run_meta(run_id=self.run_id, started=self.started, options=self.settings.as_dict(),
+                        compare_dir=self.compare_dir, root=self.config.rootpath,
+                        workers=getattr(self.config.option, "numprocesses", None))
+        self.summary = finish_run(self.folder.path, meta=meta, options=self._summary_options())
+        self.regressions = find_regressions(self.summary)
         self.config.hook.pytest_arbitrage_summary(summary=self.summary, run_dir=self.folder.path, config=self.config)
         if self.regressions and self.settings.fail_on and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _summary_options(self) -> StatsOptions:
+        s = self.settings
+        return StatsOptions(alpha=s.alpha, correction=s.correction, prices=self.prices,
+                            baseline_records=read_records(self.compare_dir) if self.compare_dir else None,
+                            baseline_run=self.compare_dir.name if self.compare_dir else None,
+                            gate=self.gate_rule, include_partial=s.include_partial)
 
     def _mark_partial_cells(self) -> None:
         """Cells with records but no finished-cell line were cut short: say so, with their n."""
@@ -322,7 +334,7 @@ class ControllerSession(CellRunner):
 
     def _recover_spooled_records(self) -> None:
         """Records workers scored but never reported (an interrupted cell); written once each."""
-        spool = spool_dir(self.settings, self.run_id)
+        spool = spool_dir(self.settings.cache_dir, self.run_id)
         for path in sorted(spool.glob("*.jsonl")):
             self._write_records(list(read_jsonl(path)))
         shutil.rmtree(spool, ignore_errors=True)
@@ -335,10 +347,6 @@ class ControllerSession(CellRunner):
         terminalreporter.write_line(f"run folder: {self.folder.path}")
         for regression in self.regressions:
             terminalreporter.write_line(f"REGRESSION: {regression['message']}", red=True, bold=True)
-
-
-def spool_dir(settings: Settings, run_id: str):
-    return settings.cache_dir / "spool" / run_id
 
 
 def _compare_dir(settings: Settings) -> Path | None:

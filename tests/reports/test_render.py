@@ -6,8 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from pytest_arbitrage.run_folder import write_run_reports
 from pytest_arbitrage.reports import (
-    StatsOptions, build_summary, render_terminal, write_run_reports,
+    StatsOptions, build_summary, render_terminal,
 )
 from pytest_arbitrage.reports.html import render_html
 from pytest_arbitrage.reports.markdown import render_markdown
