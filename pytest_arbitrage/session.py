@@ -8,8 +8,6 @@ teardown report, one JSON string per item.
 """
 from __future__ import annotations
 
-import json
-import shutil
 import signal
 import threading
 import time
@@ -39,16 +37,15 @@ from pytest_arbitrage.reports.cells import group_cells
 from pytest_arbitrage.reports.comparisons import compare
 from pytest_arbitrage.reports.options import StatsOptions
 from pytest_arbitrage.run_folder import (
-    RunFolder, RunNotFound, append_lines, finish_run, new_run_id, read_jsonl, read_records, resolve_run, spool_dir,
+    RunFolder, RunNotFound, finish_run, new_run_id, read_records, resolve_run,
 )
+from pytest_arbitrage import transport
 from pytest_arbitrage.run_meta import run_meta
 from pytest_arbitrage.tasks import get_task
 from pytest_arbitrage.usage import meter
 
 CELL_INFO = pytest.StashKey[dict]()
 CELL_RECORDS = pytest.StashKey[list]()
-RECORDS_PROPERTY = "arbitrage_records"
-CELL_PROPERTY = "arbitrage_cell"
 
 
 class CellRunner:
@@ -210,8 +207,10 @@ class CellRunner:
         return report
 
     def _finished_cell(self, item, cell: GridCell) -> list[tuple[str, str]]:
-        info = CellInfo(run_id=self.run_id, **cell.key.fields(), **{"status": "passed", **_info(item)})
-        return [(CELL_PROPERTY, json.dumps(asdict(info), sort_keys=True))]
+        return transport.pack(self._cell_info(item, cell))
+
+    def _cell_info(self, item, cell: GridCell) -> dict:
+        return asdict(CellInfo(run_id=self.run_id, **cell.key.fields(), **{"status": "passed", **_info(item)}))
 
 
 class WorkerSession(CellRunner):
@@ -223,16 +222,14 @@ class WorkerSession(CellRunner):
 
     def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str, compare_dir: Path | None):
         super().__init__(config, settings, run_id=run_id, compare_dir=compare_dir)
-        self.spool = spool_dir(settings.cache_dir, run_id) / f"{config.workerinput['workerid']}.jsonl"
-        self.spool.parent.mkdir(parents=True, exist_ok=True)
+        self.spool = transport.Spool(settings.cache_dir, run_id, config.workerinput["workerid"])
 
     def emit(self, node, record: Record) -> None:
         node.stash.setdefault(CELL_RECORDS, []).append(asdict(record))
-        append_lines(self.spool, [record.to_json()])
+        self.spool.add(record.to_json())
 
     def _finished_cell(self, item, cell: GridCell) -> list[tuple[str, str]]:
-        records = item.stash.get(CELL_RECORDS, [])
-        return [*super()._finished_cell(item, cell), (RECORDS_PROPERTY, json.dumps(records, sort_keys=True))]
+        return transport.pack(self._cell_info(item, cell), item.stash.get(CELL_RECORDS, []))
 
 
 class ControllerSession(CellRunner):
@@ -280,15 +277,7 @@ class ControllerSession(CellRunner):
             self.crashed.add(report.nodeid)  # xdist reports a dead worker's item this way
         if report.when != "teardown":
             return
-        kept = []
-        for name, value in report.user_properties:
-            if name == RECORDS_PROPERTY:
-                self._write_records(json.loads(value))
-            elif name == CELL_PROPERTY:
-                self.folder.add_cell(json.loads(value))
-            else:
-                kept.append((name, value))
-        report.user_properties[:] = kept
+        transport.unpack(report, on_records=self._write_records, on_cell=self.folder.add_cell)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session):
@@ -334,10 +323,7 @@ class ControllerSession(CellRunner):
 
     def _recover_spooled_records(self) -> None:
         """Records workers scored but never reported (an interrupted cell); written once each."""
-        spool = spool_dir(self.settings.cache_dir, self.run_id)
-        for path in sorted(spool.glob("*.jsonl")):
-            self._write_records(list(read_jsonl(path)))
-        shutil.rmtree(spool, ignore_errors=True)
+        self._write_records(transport.recover_spooled(self.settings.cache_dir, self.run_id))
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if self.summary is None:
