@@ -70,7 +70,16 @@ def cell_table(summary: dict) -> Table:
         {True: "yes", False: "no", None: MISSING}[c["noop"]],
     ] for c in summary["cells"]]
     reasons = [f"{c['id']}: {c['status']} — {c['reason']}" for c in summary["cells"] if c["reason"]]
-    return Table("cells", "Cells", headers, rows, extra=reasons)
+    return Table("cells", "Cells", headers, rows, extra=reasons + _data_origins(summary["cells"]))
+
+
+def _data_origins(cells: list[dict]) -> list[str]:
+    """Where each cell's examples came from, one line per origin (hub revision and commit included)."""
+    by_origin: dict[str, list[str]] = {}
+    for c in cells:
+        if c.get("data_origin"):
+            by_origin.setdefault(c["data_origin"], []).append(c["id"])
+    return [f"data {origin}: {', '.join(ids)}" for origin, ids in sorted(by_origin.items())]
 
 
 def delta_table(summary: dict) -> Table:

@@ -129,3 +129,10 @@ def test_empty_and_baseline_only_runs_render(tmp_path):
         assert "(no optimized cells)" in (tmp_path / "report.html").read_text()
         assert "## Cells" in (tmp_path / "report.md").read_text()
         assert "Cells" in render_terminal(summary)
+
+
+def test_every_report_says_where_each_cells_data_came_from(summary):
+    cells = [dict(c, data_origin="hub:PolyAI/banking77@refs/convert/parquet (commit abc)") for c in summary["cells"]]
+    with_origin = dict(summary, cells=cells)
+    for text in (render_markdown(with_origin), render_terminal(with_origin), render_html(with_origin)):
+        assert "data hub:PolyAI/banking77@refs/convert/parquet (commit abc): " in text
