@@ -1,10 +1,10 @@
-"""Session objects behind the plugin's hooks and fixtures.
+"""The pytest side of a run: fixtures' glue, hooks, and the run's end.
 
-`CellRunner` does the per-cell work on whichever process runs the item: provide
-data, LMs and compiled programs, evaluate, and describe the finished cell. The
-controller (`ControllerSession`, also the serial case) writes the run folder;
-an xdist worker (`WorkerSession`) sends its records to the controller on the
-teardown report, one JSON string per item.
+`runner.CellRunner` does the per-cell work in plain Python; `CellSession` turns its
+values into what pytest users see: skips with reasons, failed items (in words), JUnit
+properties, the cell-info line. The controller (`ControllerSession`, also the serial
+case) writes the run folder; an xdist worker (`WorkerSession`) sends its records to the
+controller on the teardown report (`transport.py`).
 """
 from __future__ import annotations
 
@@ -13,83 +13,64 @@ import threading
 import time
 import warnings
 from dataclasses import asdict
-from functools import cached_property
 from pathlib import Path
 
-import dspy
 import pytest
 
-from pytest_arbitrage import data as task_data
-from pytest_arbitrage import providers
-from pytest_arbitrage.compiled import compiled_program
-from pytest_arbitrage.evaluation import CellContext, evaluate_cell
-from pytest_arbitrage.reports.gate import GateRule, judge
+from pytest_arbitrage import transport
 from pytest_arbitrage.cell import CellKey
-from pytest_arbitrage.grid import GridCell, build_grid
-from pytest_arbitrage.lm_cache import configure_lm_cache
-from pytest_arbitrage.options import API_TIMEOUT_S, Settings
-from pytest_arbitrage.pricing import cost_usd, load_prices
-from pytest_arbitrage.providers import ModelUnavailable, adapter_for, parse_model_spec
+from pytest_arbitrage.grid import GridCell
+from pytest_arbitrage.options import Settings
+from pytest_arbitrage.providers import ModelUnavailable
 from pytest_arbitrage.records import CellInfo, Record
 from pytest_arbitrage.redact import redact, redact_report
 from pytest_arbitrage.reports import find_regressions, render_terminal
-from pytest_arbitrage.reports.cells import group_cells
-from pytest_arbitrage.reports.comparisons import compare
 from pytest_arbitrage.reports.options import StatsOptions
-from pytest_arbitrage.run_folder import (
-    RunFolder, RunNotFound, finish_run, new_run_id, read_records, resolve_run,
-)
-from pytest_arbitrage import transport
+from pytest_arbitrage.run_folder import RunFolder, RunNotFound, finish_run, new_run_id, read_records, resolve_run
 from pytest_arbitrage.run_meta import run_meta
-from pytest_arbitrage.tasks import get_task
-from pytest_arbitrage.usage import meter
+from pytest_arbitrage.runner import CellRunner
 
 CELL_INFO = pytest.StashKey[dict]()
 CELL_RECORDS = pytest.StashKey[list]()
 
 
-class CellRunner:
+class CellSession:
     def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str, compare_dir: Path | None):
         self.config = config
-        self.settings = settings
-        self.run_id = run_id
-        self.compare_dir = compare_dir
-        self.gated_cells = 0  # cells this run selected: the gate's family
-        self._lms: dict[str, object] = {}
+        self.runner = CellRunner(settings, run_id=run_id, compare_dir=compare_dir, supply_lm=self._supplied_lm)
         self._previous_sigterm = _sigterm_as_interrupt()
+
+    settings = property(lambda self: self.runner.settings)
+    run_id = property(lambda self: self.runner.run_id)
+    compare_dir = property(lambda self: self.runner.compare_dir)
+    gate_rule = property(lambda self: self.runner.gate_rule)
+    prices = property(lambda self: self.runner.prices)
+
+    def grid(self) -> list[GridCell]:
+        return self.runner.grid()
+
+    def _supplied_lm(self, *, spec, max_tokens):
+        """A conftest's LM for the spec (the `pytest_arbitrage_provision_lm` hook), or None."""
+        return self.config.hook.pytest_arbitrage_provision_lm(spec=spec, max_tokens=max_tokens, config=self.config)
 
     def pytest_unconfigure(self, config) -> None:
         if self._previous_sigterm is not None:
             signal.signal(signal.SIGTERM, self._previous_sigterm)
 
     def pytest_collection_finish(self, session) -> None:
-        self.gated_cells = sum(isinstance(_cell_of(item), GridCell) for item in session.items)
+        self.runner.gated_cells = sum(isinstance(_cell_of(item), GridCell) for item in session.items)
 
-    # -- the grid ---------------------------------------------------------------------------
+    # -- the fixtures' glue: values from the runner -> skips, failures, cell info -------------
 
-    def grid(self) -> list[GridCell]:
-        models = [parse_model_spec(spec, tier_overrides=self.settings.tier_overrides) for spec in self.settings.models]
-        return build_grid(self.settings.tasks, models, self.settings.optimizers, axes_of=lambda t: get_task(t).axes)
-
-    # -- fixtures ---------------------------------------------------------------------------
-
-    def cell_data(self, cell: GridCell) -> task_data.CellData:
-        s = self.settings
-        source = task_data.data_source(cell.task, kind=s.data, files=s.data_files)
-        return task_data.cell_data(get_task(cell.task), source, n=s.n, train=s.train, dev=s.dev, seed=s.seed)
+    def cell_data(self, cell: GridCell):
+        return self.runner.cell_data(cell)
 
     def lm_or_skip(self, spec: str):
-        """A provisioned LM, loaded once per process; skips the cell when unavailable."""
-        if spec not in self._lms:
-            model = parse_model_spec(spec, tier_overrides=self.settings.tier_overrides)
-            try:
-                self._lms[spec] = self._provision(model)
-            except ModelUnavailable as exc:
-                self._lms[spec] = exc
-        lm = self._lms[spec]
-        if isinstance(lm, Exception):
-            self.unavailable("model", f"{spec}: {lm}")
-        return lm
+        """The spec's LM; the cell is skipped with the reason when it cannot be had."""
+        try:
+            return self.runner.lm(spec)
+        except ModelUnavailable as exc:
+            self.unavailable("model", f"{spec}: {exc}")
 
     def unavailable(self, what: str, reason: str) -> None:
         """Skip the cell with the reason; under the gate fail it (a gate that compared nothing must not pass)."""
@@ -98,56 +79,33 @@ class CellRunner:
             pytest.fail(f"gate: this cell cannot be compared, its {what} is unavailable: {reason}", pytrace=False)
         pytest.skip(reason)
 
-    def _provision(self, model):
-        """A conftest's LM for the spec (the `pytest_arbitrage_provision_lm` hook), else ours."""
-        configure_lm_cache(self.settings.cache_dir / "lm")  # here: a run that calls no LM makes no cache
-        max_tokens = self.settings.max_tokens or 256
-        supplied = self.config.hook.pytest_arbitrage_provision_lm(spec=model, max_tokens=max_tokens, config=self.config)
-        if supplied is not None:
-            return supplied
-        return providers.provision_lm(model, max_tokens=max_tokens, temperature=0.0, **self._call_options(model))
-
-    def _call_options(self, model) -> dict:
-        """Remote models: our retry layer alone (evaluation.py) and a time limit per call."""
-        if model.provider == "llamacpp":
-            return {}
-        return {"num_retries": 0, "timeout": self.settings.timeout or API_TIMEOUT_S}
-
     def for_task(self, lm, task):
-        """The LM with the task's generation budget (`--arb-max-tokens` overrides every task's)."""
-        return lm.copy(max_tokens=self.settings.max_tokens or task.max_tokens)
+        return self.runner.for_task(lm, task)
 
     def program(self, node, cell: GridCell, task, cell_data, lm, teacher_lm):
-        started = time.perf_counter()
-        compiled = compiled_program(cell, task, cell_data, lm=lm, teacher_lm=teacher_lm, settings=self.settings)
+        done = self.runner.compile(cell, cell_data, lm, teacher_lm)
+        compiled = done.compiled
         _info(node).update(noop=compiled.noop, program_file=str(compiled.path) if compiled.path else None,
                            program_from_cache=compiled.from_cache if compiled.path else None,
                            program_hash=compiled.program_hash, program_reuse=compiled.reuse,
-                           compile_seconds=round(time.perf_counter() - started, 3),
-                           data_origin=cell_data.origin)
+                           compile_seconds=done.seconds, data_origin=cell_data.origin)
         return compiled.program
 
     def evaluate(self, node, cell: GridCell, task, cell_data, lm, program):
         """Score the cell; fails its item (in words) on too many LM errors or at the gate."""
         self._note_sizes(node, cell, cell_data)
-        context = CellContext(run_id=self.run_id, key=cell.key, task=task, seed=self.settings.seed,
-                              price=lambda i, o: cost_usd(cell.model.spec, i, o, self.prices),
-                              max_error_rate=self.settings.max_error_rate,
-                              program_hash=_info(node).get("program_hash"))
-        meter(lm)
-        started = time.perf_counter()
-        adapter = adapter_for(cell.model)
-        _info(node)["adapter"] = type(adapter).__name__
-        with dspy.context(lm=lm, adapter=adapter):
-            outcome = evaluate_cell(program, cell_data.test, context=context,
-                                    emit=lambda record: self.emit(node, record), threads=self.settings.threads)
-        _info(node)["eval_seconds"] = round(time.perf_counter() - started, 3)
-        _add_junit_properties(node, outcome)
-        failure = outcome.failure(self.settings.max_error_rate)
-        if failure:
-            pytest.fail(failure, pytrace=False)
-        self._gate(node, cell, outcome)
-        return outcome
+        scored = self.runner.evaluate(cell, cell_data, lm, program, emit=lambda record: self.emit(node, record),
+                                      program_hash=_info(node).get("program_hash"))
+        _info(node).update(adapter=scored.adapter, eval_seconds=scored.seconds)
+        _add_junit_properties(node, scored.outcome)
+        if scored.failure:
+            pytest.fail(scored.failure, pytrace=False)
+        verdict = self.runner.judge(cell, scored.outcome)
+        if verdict is not None:
+            _info(node)["gate"] = {k: verdict[k] for k in ("verdict", "p_adj", "method")}
+            if verdict["fails"]:
+                pytest.fail(f"gate: {verdict['message']}", pytrace=False)
+        return scored.outcome
 
     def _note_sizes(self, node, cell: GridCell, cell_data) -> None:
         n = len(cell_data.test)
@@ -155,39 +113,6 @@ class CellRunner:
         if n < self.settings.n:
             warnings.warn(f"{cell.id}: --arb-n={self.settings.n} but task {cell.task!r} has only {n} test "
                           f"examples; the cell scores {n}", UserWarning, stacklevel=2)
-
-    def _gate(self, node, cell: GridCell, outcome) -> None:
-        """Judge the cell against the compared run; fail its item when the gate says so."""
-        if self.compare_dir is None:
-            return
-        new = group_cells([asdict(r) for r in outcome.records], [])[cell.key]
-        old = self.baseline_cells.get(cell.key)
-        row = compare(old, new, self.stats_options) if old is not None else None
-        verdict = judge(old, new, row, self.gate_rule)
-        _info(node)["gate"] = {k: verdict[k] for k in ("verdict", "p_adj", "method")}
-        if verdict["fails"]:
-            pytest.fail(f"gate: {verdict['message']}", pytrace=False)
-
-    @cached_property
-    def baseline_cells(self) -> dict:
-        return group_cells(read_records(self.compare_dir), [])
-
-    @cached_property
-    def stats_options(self) -> StatsOptions:
-        s = self.settings
-        return StatsOptions(alpha=s.alpha, correction=s.correction, prices=self.prices,
-                            baseline_run=self.compare_dir.name if self.compare_dir else None, gate=self.gate_rule)
-
-    @cached_property
-    def gate_rule(self) -> GateRule:
-        s = self.settings
-        return GateRule(alpha=s.alpha, correction=s.correction, family_size=self.gated_cells,
-                        min_effect=s.min_effect, fail_on=s.fail_on,
-                        against=self.compare_dir.name if self.compare_dir else None)
-
-    @cached_property
-    def prices(self) -> dict:
-        return load_prices(self.settings.prices)
 
     def emit(self, node, record: Record) -> None:
         raise NotImplementedError
@@ -213,7 +138,7 @@ class CellRunner:
         return asdict(CellInfo(run_id=self.run_id, **cell.key.fields(), **{"status": "passed", **_info(item)}))
 
 
-class WorkerSession(CellRunner):
+class WorkerSession(CellSession):
     """On an xdist worker: buffer each item's records and ship them with its teardown report.
 
     Each record is also appended to a spool file as it is scored, from which the
@@ -232,7 +157,7 @@ class WorkerSession(CellRunner):
         return transport.pack(self._cell_info(item, cell), item.stash.get(CELL_RECORDS, []))
 
 
-class ControllerSession(CellRunner):
+class ControllerSession(CellSession):
     """The serial process or the xdist controller: the only writer of the run folder."""
 
     def __init__(self, config: pytest.Config, settings: Settings):
@@ -247,17 +172,17 @@ class ControllerSession(CellRunner):
 
     def pytest_collection_finish(self, session) -> None:
         super().pytest_collection_finish(session)
-        if self.gated_cells and not self.config.option.collectonly:
+        if self.runner.gated_cells and not self.config.option.collectonly:
             self.folder.create()  # before any LM call: an early interrupt still leaves a run folder
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node, ids) -> None:
         """Under xdist only workers collect: count the cells from the first worker's ids."""
-        if self.gated_cells:
+        if self.runner.gated_cells:
             return
         cell_ids = {f"[{cell.id}]" for cell in self.grid()}
-        self.gated_cells = sum(any(i.endswith(c) for c in cell_ids) for i in ids)
-        if self.gated_cells:
+        self.runner.gated_cells = sum(any(i.endswith(c) for c in cell_ids) for i in ids)
+        if self.runner.gated_cells:
             self.folder.create()
 
     def pytest_keyboard_interrupt(self, excinfo) -> None:
