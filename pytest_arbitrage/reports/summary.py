@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 from pytest_arbitrage.pricing import load_prices
-from pytest_arbitrage.reports.arbitrage import arbitrage_rows
 from pytest_arbitrage.reports.cells import cell_entry, group_cells
-from pytest_arbitrage.reports.deltas import by_axis, delta_rows, lift_by_model
-from pytest_arbitrage.reports.inversions import inversion_rows
 from pytest_arbitrage.reports.options import StatsOptions
-from pytest_arbitrage.reports.regressions import comparison_rows
+from pytest_arbitrage.reports.sections import Inputs, section_rows
 
 SCHEMA = "pytest-arbitrage/summary/1"
 
@@ -55,16 +52,9 @@ def build_summary(
                    n_bootstrap=options.n_bootstrap)
         for cell in grouped.values()
     ]
-    comparable = comparable_cells(grouped, options)
-    deltas = delta_rows(comparable, options)
-    return {
-        "schema": SCHEMA, "meta": meta, "options": options.public(),
-        "methods": methods_text(options), "cells": entries,
-        "deltas": deltas, "lift_by_model": lift_by_model(deltas), "by_axis": by_axis(deltas),
-        "inversions": inversion_rows(comparable, options),
-        "arbitrage": arbitrage_rows(comparable, {e["id"]: e for e in entries}, options),
-        "comparison": comparison_rows(grouped, options),
-    }
+    inputs = Inputs(grouped=grouped, comparable=comparable_cells(grouped, options), entries=entries, options=options)
+    return {"schema": SCHEMA, "meta": meta, "options": options.public(), "methods": methods_text(options),
+            **section_rows(inputs)}
 
 
 def comparable_cells(grouped: dict, options: StatsOptions) -> dict:

@@ -194,8 +194,7 @@ def _family_note(rows: list[dict], summary: dict) -> str:
 
 
 def all_tables(summary: dict) -> list[Table]:
-    """Every table; the gate's first, so a regression is the first thing a reader sees."""
-    comparison = comparison_table(summary)
-    tables = [comparison] if comparison else []
-    tables += [cell_table(summary), delta_table(summary), lift_table(summary)]
-    return tables + inversion_tables(summary) + [arbitrage_table(summary)] + axis_tables(summary)
+    """Every table, in the sections' order (`reports.sections`)."""
+    from pytest_arbitrage.reports.sections import report_tables
+
+    return report_tables(summary)

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 from pytest_arbitrage.reports.markdown import render_table
-from pytest_arbitrage.reports.tables import (
-    Table, arbitrage_table, cell_table, comparison_table, delta_table, inversion_tables,
-    lift_table,
-)
+from pytest_arbitrage.reports.tables import Table, comparison_table
 
 
 def _section(table: Table) -> str:
@@ -13,11 +10,10 @@ def _section(table: Table) -> str:
 
 
 def render_terminal(summary: dict) -> str:
-    """Cells, deltas, lift, inversions claimed, scoreboard and the saved-run comparison."""
-    tables = [cell_table(summary), delta_table(summary), lift_table(summary),
-              inversion_tables(summary)[0], arbitrage_table(summary)]
-    comparison = comparison_table(summary)
-    tables += [comparison] if comparison else []
+    """The sections' terminal tables (the gate, cells, deltas, lift, claimed inversions, scoreboard)."""
+    from pytest_arbitrage.reports.sections import terminal_tables
+
+    tables = terminal_tables(summary)
     return "\n\n".join(_section(t) for t in tables if t.rows or t.key == "cells") + "\n"
 
 

@@ -1,0 +1,77 @@
+"""The report sections, each declared once: the rows it adds to summary.json and its tables.
+
+A new section is one module with its rows and table functions, plus one entry here; the
+summary, report.md, report.html and the terminal all read this list, in this order (the
+gate first, so a regression is the first thing a reader sees).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from pytest_arbitrage.reports import tables
+from pytest_arbitrage.reports.arbitrage import arbitrage_rows
+from pytest_arbitrage.reports.deltas import by_axis, delta_rows, lift_by_model
+from pytest_arbitrage.reports.inversions import inversion_rows
+from pytest_arbitrage.reports.options import StatsOptions
+from pytest_arbitrage.reports.regressions import comparison_rows
+
+
+@dataclass(frozen=True)
+class Inputs:
+    grouped: dict  # every cell, by key
+    comparable: dict  # the cells comparisons may use (no partial cells unless asked for)
+    entries: list[dict]  # the cells' summary entries
+    options: StatsOptions
+
+
+Rows = Callable[[Inputs, Callable[[str], object]], object]  # (inputs, another section's rows by key)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # its key in summary.json
+    rows: Rows
+    tables: Callable[[dict], list[tables.Table]]  # summary -> its tables in report.md / report.html
+    terminal: Callable[[dict], list[tables.Table]] | None  # what the terminal shows (None: nothing)
+
+
+def _one(table_fn):
+    return lambda summary: [t for t in [table_fn(summary)] if t is not None]
+
+
+SECTIONS = (
+    Section("comparison", lambda i, get: comparison_rows(i.grouped, i.options), _one(tables.comparison_table),
+            _one(tables.comparison_table)),
+    Section("cells", lambda i, get: i.entries, _one(tables.cell_table), _one(tables.cell_table)),
+    Section("deltas", lambda i, get: delta_rows(i.comparable, i.options), _one(tables.delta_table),
+            _one(tables.delta_table)),
+    Section("lift_by_model", lambda i, get: lift_by_model(get("deltas")), _one(tables.lift_table),
+            _one(tables.lift_table)),
+    Section("inversions", lambda i, get: inversion_rows(i.comparable, i.options), tables.inversion_tables,
+            lambda summary: tables.inversion_tables(summary)[:1]),  # the claimed ones
+    Section("arbitrage", lambda i, get: arbitrage_rows(i.comparable, {e["id"]: e for e in i.entries}, i.options),
+            _one(tables.arbitrage_table), _one(tables.arbitrage_table)),
+    Section("by_axis", lambda i, get: by_axis(get("deltas")), tables.axis_tables, None),
+)
+
+
+def section_rows(inputs: Inputs) -> dict:
+    """Every section's rows, each computed once (a section may read another's)."""
+    done: dict[str, object] = {}
+    by_key = {s.key: s for s in SECTIONS}
+
+    def get(key: str):
+        if key not in done:
+            done[key] = by_key[key].rows(inputs, get)
+        return done[key]
+
+    return {section.key: get(section.key) for section in SECTIONS}
+
+
+def report_tables(summary: dict) -> list[tables.Table]:
+    return [t for section in SECTIONS for t in section.tables(summary)]
+
+
+def terminal_tables(summary: dict) -> list[tables.Table]:
+    return [t for section in SECTIONS if section.terminal for t in section.terminal(summary)]
