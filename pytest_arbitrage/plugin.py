@@ -46,7 +46,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _asked_for(config: pytest.Config) -> bool:
     """An `--arb-*` option on the command line or an `arbitrage_*` key in the ini file."""
-    return any(config.getoption(o.ini) is not None or o.ini in config.inicfg for o in OPTIONS)
+    return any(config.getoption(o.ini) is not None or _in_ini(config, o) for o in OPTIONS)
+
+
+def _in_ini(config: pytest.Config, option) -> bool:
+    """Whether the ini file sets the option (to anything but its default: the same thing then)."""
+    return (config.getini(option.ini) or None) != (option.default or None)
 
 
 def session_of(config: pytest.Config):
@@ -83,7 +88,7 @@ def _settings(config: pytest.Config) -> Settings:
         option = f"arbitrage_{name}"
         value = config.getoption(option)
         if value is None:
-            if option in config.inicfg:
+            if _in_ini(config, next(o for o in OPTIONS if o.name == name)):
                 from_ini.add(name)
             return config.getini(option)
         return value
