@@ -7,6 +7,7 @@ the valid choices.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -203,7 +204,7 @@ def _float(name: str, text: str | None) -> float:
         value = float(str(text).strip())
     except ValueError:
         raise SettingsError(name, f"expected a number, got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise SettingsError(name, f"expected a finite number, got {text!r}")
     return value
 

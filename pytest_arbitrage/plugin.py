@@ -23,6 +23,7 @@ from pytest_arbitrage.options import OPTIONS, Settings, SettingsError, load_sett
 
 SESSION_KEY = pytest.StashKey[object]()
 LAZY_ERROR_KEY = pytest.StashKey[str]()
+OPTION_BY_NAME = {option.name: option for option in OPTIONS}
 RUN_ID_INPUT = "arbitrage_run_id"
 COMPARE_INPUT = "arbitrage_compare_dir"
 
@@ -88,7 +89,7 @@ def _settings(config: pytest.Config) -> Settings:
         option = f"arbitrage_{name}"
         value = config.getoption(option)
         if value is None:
-            if _in_ini(config, next(o for o in OPTIONS if o.name == name)):
+            if _in_ini(config, OPTION_BY_NAME[name]):
                 from_ini.add(name)
             return config.getini(option)
         return value
@@ -99,13 +100,9 @@ def _settings(config: pytest.Config) -> Settings:
         settings = load_settings(raw, valid_tasks=list(all_tasks()), root=config.rootpath)
     except SettingsError as exc:
         # Name the option as the user wrote it: the ini key when the value came from the ini file.
-        label = f"ini key arbitrage_{exc.option}" if exc.option in from_ini else _flag_of(exc.option)
-        raise pytest.UsageError(exc.named(label)) from None
+        raise pytest.UsageError(exc.named(f"ini key {OPTION_BY_NAME[exc.option].ini}") if exc.option in from_ini
+                                else str(exc)) from None
     return settings
-
-
-def _flag_of(name: str) -> str:
-    return next(option.flag for option in OPTIONS if option.name == name)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -94,8 +94,8 @@ def load_run(run_dir: Path) -> tuple[list[dict], list[dict], dict]:
     return read_records(run_dir), read_cells(run_dir), load_meta(run_dir)
 
 
-def write_run_reports(run_dir: Path, summary: dict) -> None:
-    """Write summary.json, report.md and report.html into run_dir, redacted.
+def write_run_reports(run_dir: Path, summary: dict) -> dict:
+    """Write summary.json, report.md and report.html into run_dir, redacted; return the redacted summary.
 
     Redacting the summary before rendering covers all three files, whatever escaping
     (JSON, HTML) the renderers apply to a secret.
@@ -109,6 +109,7 @@ def write_run_reports(run_dir: Path, summary: dict) -> None:
     _write(run_dir / SUMMARY_FILE, json.dumps(summary, indent=2, sort_keys=True, allow_nan=False))
     _write(run_dir / "report.md", render_markdown(summary))
     _write(run_dir / "report.html", render_html(summary))
+    return summary
 
 
 def _write(path: Path, text: str) -> None:
@@ -203,6 +204,4 @@ def finish_run(run_dir: Path, *, meta: dict, options) -> dict:
     from pytest_arbitrage.reports import build_summary
 
     records, cells, _ = load_run(run_dir)
-    summary = redact_json(build_summary(records, cells, meta=meta, options=options))
-    write_run_reports(run_dir, summary)
-    return summary
+    return write_run_reports(run_dir, build_summary(records, cells, meta=meta, options=options))

@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -225,11 +225,9 @@ class ControllerSession(CellSession):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _summary_options(self) -> StatsOptions:
-        s = self.settings
-        return StatsOptions(alpha=s.alpha, correction=s.correction, prices=self.prices,
-                            baseline_records=read_records(self.compare_dir) if self.compare_dir else None,
-                            baseline_run=self.compare_dir.name if self.compare_dir else None,
-                            gate=self.gate_rule, include_partial=s.include_partial)
+        """The cells' statistics options, plus the saved run's records for the gate table."""
+        return replace(self.runner.stats_options, include_partial=self.settings.include_partial,
+                       baseline_records=read_records(self.compare_dir) if self.compare_dir else None)
 
     def _mark_partial_cells(self) -> None:
         """Cells with records but no finished-cell line were cut short: say so, with their n."""
