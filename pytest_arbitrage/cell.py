@@ -49,6 +49,14 @@ class CellKey:
     def axes_dict(self) -> dict:
         return dict(self.axes)
 
+    def reference(self, baseline: str = "none") -> "CellKey":
+        """The baseline cell this cell's optimization is measured against: same task, model and
+        module/depth, optimizer `baseline`, without the axes only compiling has (demos, train, seed)."""
+        from pytest_arbitrage.axes import COMPILE_AXES
+
+        kept = tuple((k, v) for k, v in self.axes if k not in COMPILE_AXES)
+        return CellKey(self.task, self.model, baseline, kept, tier=self.tier)
+
     def fields(self) -> dict:
         """The flat fields records and cell infos carry."""
         return {"task": self.task, "model": self.model, "tier": self.tier, "optimizer": self.optimizer,

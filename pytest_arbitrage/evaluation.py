@@ -48,6 +48,8 @@ class CellContext:
     price: Callable[[int, int], float] = lambda tokens_in, tokens_out: 0.0
     max_error_rate: float = 1.0
     program_hash: str | None = None
+    repeats: int = 1  # samples per example, each its own record (`replicate`)
+    temperature: float = 0.0
 
 
 @dataclass
@@ -124,19 +126,42 @@ class _Stop:
 
 def evaluate_cell(program: dspy.Module, examples: list[dspy.Example], *, context: CellContext,
                   emit: Callable[[Record], None], threads: int = 1) -> CellOutcome:
-    """Run `program` on `examples`; `emit` receives each record as soon as it is scored.
+    """Run `program` on `examples` (`context.repeats` times); `emit` receives each record as soon
+    as it is scored.
 
     Raises the program's own exception (with its traceback) if the program is broken.
     """
-    outcome = CellOutcome(planned=len(examples))
-    stop = _Stop(context, len(examples))
+    outcome = CellOutcome(planned=len(examples) * context.repeats)
+    stop = _Stop(context, outcome.planned)
+    for replicate in range(context.repeats):
+        with dspy.context(lm=_sampling_lm(dspy.settings.lm, context, replicate)):
+            _evaluate_pass(program, examples, replicate, context=context, stop=stop, outcome=outcome, emit=emit,
+                           threads=threads)
+        if stop.program_error is not None:
+            raise stop.program_error
+        if stop.now:
+            break
+    outcome.stopped_early = len(outcome.records) < outcome.planned and stop.hopeless
+    return outcome
 
+
+def _sampling_lm(lm, context: CellContext, replicate: int):
+    """The LM for one replicate: its own `rollout_id` when there are several, so DSPy's cache
+    does not return one answer K times, at the run's temperature."""
+    if context.repeats == 1 and not context.temperature:
+        return lm
+    rollout = {"rollout_id": replicate} if context.repeats > 1 else {}
+    return lm.copy(temperature=context.temperature, **rollout)
+
+
+def _evaluate_pass(program, examples, replicate: int, *, context: CellContext, stop: _Stop, outcome: CellOutcome,
+                   emit: Callable[[Record], None], threads: int) -> None:
     def run_one(**inputs):
         if stop.now:
             return dspy.Prediction(attempt=None)
         try:
             attempt = _attempt(program, inputs)
-        except Exception as exc:  # the program's own bug: stop the cell, re-raised below
+        except Exception as exc:  # the program's own bug: stop the cell, re-raised by the caller
             stop.program_error = stop.program_error or exc
             return dspy.Prediction(attempt=None)
         stop.note(attempt)
@@ -145,7 +170,7 @@ def evaluate_cell(program: dspy.Module, examples: list[dspy.Example], *, context
     def metric(example, prediction, trace=None):
         if prediction.attempt is None:
             return 0.0
-        record = _record(context, example, prediction.attempt)
+        record = _record(context, example, prediction.attempt, replicate)
         outcome.records.append(record)
         emit(record)
         return record.score
@@ -153,10 +178,6 @@ def evaluate_cell(program: dspy.Module, examples: list[dspy.Example], *, context
     evaluator = dspy.Evaluate(devset=examples, metric=metric, num_threads=threads,
                               display_progress=False, max_errors=len(examples) + 1, failure_score=0.0)
     evaluator(run_one)
-    if stop.program_error is not None:
-        raise stop.program_error
-    outcome.stopped_early = len(outcome.records) < len(examples) and stop.hopeless
-    return outcome
 
 
 def _attempt(program: dspy.Module, inputs: dict) -> _Attempt:
@@ -232,7 +253,7 @@ def _answer(prediction: dspy.Prediction | None) -> dict | None:
     return {k: str(v)[:ANSWER_LIMIT] for k, v in prediction.items()}
 
 
-def _record(context: CellContext, example: dspy.Example, attempt: _Attempt) -> Record:
+def _record(context: CellContext, example: dspy.Example, attempt: _Attempt, replicate: int = 0) -> Record:
     score = _score(context.task, example, attempt)
     tokens_in = sum(c["input_tokens"] for c in attempt.calls)
     tokens_out = sum(c["output_tokens"] for c in attempt.calls)
@@ -244,5 +265,5 @@ def _record(context: CellContext, example: dspy.Example, attempt: _Attempt) -> R
         input_tokens=tokens_in, output_tokens=tokens_out,
         cost_usd=context.price(tokens_in, tokens_out), lm_calls=len(attempt.calls),
         raw_answer=redact(raw[:ANSWER_LIMIT]) if raw is not None else None,
-        answer=_answer(attempt.prediction), program_hash=context.program_hash,
+        answer=_answer(attempt.prediction), program_hash=context.program_hash, replicate=replicate,
     )

@@ -30,7 +30,9 @@ class GridCell:
 
 
 def build_grid(tasks: tuple[str, ...], models: list[ModelSpec], optimizers: tuple[str, ...],
-               axes_of: Callable[[str], Mapping] = lambda task: {}) -> list[GridCell]:
-    """Cells ordered by task, then model (as given), then optimizer (`none` first)."""
-    return [GridCell(task, model, optimizer, axes_tuple(axes_of(task)))
-            for task in tasks for model in models for optimizer in optimizers]
+               axes_of: Callable[[str, str], list[Mapping]] = lambda task, optimizer: [{}]) -> list[GridCell]:
+    """Cells ordered by task, then model (as given), then optimizer (`none` first), then axis values
+    (as given); `axes_of(task, optimizer)` lists the axis combinations of one (task, optimizer)."""
+    return [GridCell(task, model, optimizer, axes_tuple(axes))
+            for task in tasks for model in models for optimizer in optimizers
+            for axes in axes_of(task, optimizer)]

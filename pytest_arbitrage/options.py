@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Callable
 
 from pytest_arbitrage.optimizers import OPTIMIZERS  # the registry's names (no DSPy import)
-CORRECTIONS = ("holm", "bonferroni", "bh", "none")
+from pytest_arbitrage.providers.specs import DEFAULT_MODEL, EMBEDDED_MODELS as _EMBEDDED
+from pytest_arbitrage.axes import AXES, DEPTHS, FORMS as MODULE_FORMS, parse_values
+from pytest_arbitrage.stats.levels import CORRECTIONS, parse_alpha, parse_correction
+
 FAIL_ON = ("regression", "inconclusive")
 DATA_KINDS = ("offline", "hub", "hub-or-offline")
-EMBEDDED_MODELS = ("llamacpp/smollm2-135m", "llamacpp/gemma3-270m")
-DEFAULT_MODEL = EMBEDDED_MODELS[0]  # the default sweep must finish in minutes on 2 cores
+EMBEDDED_MODELS = tuple(f"llamacpp/{key}" for key in _EMBEDDED)
 
 
 class SettingsError(ValueError):
@@ -56,9 +58,17 @@ OPTIONS = (
     Option("optimizers", "none,labeled", f"optimizers to sweep: {', '.join(OPTIMIZERS)}"),
     Option("tasks", "all", "tasks to sweep, comma-separated, or 'all'"),
     Option("n", "10", "test examples per cell (the default keeps the default sweep to minutes)"),
-    Option("train", "16", "training examples for compiling"),
+    Option("train", "16", "training examples for compiling; a list (0,4,16) makes it an axis: nested subsets"),
     Option("dev", "16", "dev examples for selecting among candidates"),
     Option("seed", "0", "the one seed for sampling and optimizers"),
+    Option("modules", "", f"inference modules as an axis: {', '.join(MODULE_FORMS)} (default: each task's own)"),
+    Option("demos", "", "demo counts as an axis: keep the first k demos of each compiled predictor, e.g. 0,1,3"),
+    Option("depth", "", f"pipeline depths as an axis, for tasks that declare them: {', '.join(map(str, DEPTHS))}"),
+    Option("seeds", "", "optimizer seeds: one compile per seed (an axis, or with --arb-select=dev one cell)"),
+    Option("select", "", "with --arb-seeds: 'dev' keeps the seed with the best dev score (test never decides)"),
+    Option("optimizer_settings", "", "optimizer budgets, e.g. mipro.auto=light,gepa.max_metric_calls=300"),
+    Option("repeats", "1", "samples per test example (K > 1 needs --arb-temperature > 0); stats average them"),
+    Option("temperature", "0", "sampling temperature for the evaluated calls"),
     Option("teacher", None, "prompt/teacher/reflection model for optimizers (default: the cell's own model)"),
     Option("report_dir", "reports", "where run folders are written"),
     Option("cache_dir", ".arbitrage_cache", "LM cache and compiled programs"),
@@ -106,6 +116,12 @@ class Settings:
     timeout: float | None = None
     include_partial: bool = False
     prices: Path | None = None
+    axes: dict[str, tuple] = field(default_factory=dict)  # axis name -> values (only axes that vary cells)
+    seeds: tuple[int, ...] = ()  # with select="dev": compiled per seed inside one cell
+    select: str | None = None
+    optimizer_settings: dict[str, dict] = field(default_factory=dict)
+    repeats: int = 1
+    temperature: float = 0.0
 
     def as_dict(self) -> dict:
         """JSON-friendly view for run metadata."""
@@ -125,12 +141,15 @@ def _jsonable(value):
 def parse_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], root: Path) -> Settings:
     """Build `Settings` from raw option strings (`raw(name)` returns CLI-or-ini text)."""
     data, data_files = _data(raw("data"), valid_tasks, root)
+    axes = _axes(raw)
+    select = _select(raw("select"), axes)
+    seeds = axes.pop("seed", ()) if select else ()
     return Settings(
         models=_list("models", raw("models")),
         optimizers=_choices("optimizers", raw("optimizers"), OPTIMIZERS),
         tasks=_tasks(raw("tasks"), valid_tasks),
         n=_int("n", raw("n"), minimum=1),
-        train=_int("train", raw("train"), minimum=0),
+        train=max(_axis_values("train", raw("train")) or (16,)),
         dev=_int("dev", raw("dev"), minimum=0),
         seed=_int("seed", raw("seed"), minimum=0),
         teacher=raw("teacher") or None,
@@ -142,15 +161,67 @@ def parse_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], 
         threads=_int("threads", raw("threads"), minimum=1),
         max_error_rate=_fraction("max_error_rate", raw("max_error_rate")),
         tier_overrides=_pairs("tier", raw("tier"), valid_values=("local", "api")),
-        alpha=_alpha(raw("alpha")),
-        correction=_one_of("correction", raw("correction"), CORRECTIONS),
+        alpha=_checked("alpha", parse_alpha, raw("alpha")),
+        correction=_checked("correction", parse_correction, raw("correction")),
         compare=raw("compare") or None,
         fail_on=_fail_on(raw("fail_on"), raw("compare")),
         min_effect=_fraction("min_effect", raw("min_effect")) if raw("min_effect") else None,
         timeout=_positive("timeout", raw("timeout")) if raw("timeout") else None,
         include_partial=_bool("include_partial", raw("include_partial")),
         prices=root / raw("prices") if raw("prices") else None,
+        axes=axes,
+        seeds=seeds,
+        select=select,
+        optimizer_settings=_checked("optimizer_settings", _optimizer_settings, raw("optimizer_settings")),
+        repeats=_repeats(raw("repeats"), raw("temperature")),
+        temperature=_temperature(raw("temperature")),
     )
+
+
+def _axis_values(name: str, text: str | None) -> tuple:
+    option = AXES[name].option
+    try:
+        return parse_values(name, text or "")
+    except ValueError as exc:
+        raise SettingsError(option, str(exc)) from None
+
+
+def _axes(raw: Callable[[str], str | None]) -> dict[str, tuple]:
+    """The axes that vary cells; `--arb-train` with one value keeps its old meaning (no axis)."""
+    axes = {name: _axis_values(name, raw(axis.option)) for name, axis in AXES.items()}
+    if len(axes["train"]) < 2:
+        axes["train"] = ()
+    return {name: values for name, values in axes.items() if values}
+
+
+def _select(text: str | None, axes: dict) -> str | None:
+    value = (text or "").strip() or None
+    if value not in (None, "dev"):
+        raise SettingsError("select", f"unknown value {text!r}; valid: dev")
+    if value and len(axes.get("seed", ())) < 2:
+        raise SettingsError("select", "--arb-select=dev chooses among seeds: give two or more with --arb-seeds")
+    return value
+
+
+def _optimizer_settings(text: str | None) -> dict:
+    from pytest_arbitrage.optimizers import parse_optimizer_settings  # inspects DSPy's optimizers
+
+    return parse_optimizer_settings(text) if (text or "").strip() else {}
+
+
+def _temperature(text: str | None) -> float:
+    value = _float("temperature", text or "0")
+    if not 0.0 <= value <= 2.0:
+        raise SettingsError("temperature", f"expected a number from 0 to 2, got {text!r}")
+    return value
+
+
+def _repeats(text: str | None, temperature: str | None) -> int:
+    value = _int("repeats", text or "1", minimum=1)
+    if value > 1 and _temperature(temperature) == 0:
+        raise SettingsError("repeats", f"{value} samples at temperature 0 are one answer {value} times: "
+                                       "add --arb-temperature (e.g. 0.7)")
+    return value
 
 
 def _flag(name: str) -> str:
@@ -230,11 +301,12 @@ def _bool(name: str, text: str | None) -> bool:
     return value in ("true", "1", "yes")
 
 
-def _alpha(text: str | None) -> float:
-    value = _float("alpha", text)
-    if not 0.0 < value < 1.0:
-        raise SettingsError("alpha", f"expected a number strictly between 0 and 1, got {text!r}")
-    return value
+def _checked(name: str, parse: Callable, text: str | None):
+    """A value parsed by the statistics layer's own check, its error named after the option."""
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise SettingsError(name, str(exc)) from None
 
 
 def _fail_on(text: str | None, compare: str | None) -> tuple[str, ...]:
@@ -280,7 +352,20 @@ def load_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], r
     settings = parse_settings(raw, valid_tasks=valid_tasks, root=root)
     check_models(settings)
     check_paths(settings)
+    check_axes(settings)
     return settings
+
+
+def check_axes(settings: Settings) -> None:
+    """Every task of the sweep can take every axis value asked for, before any LM call."""
+    from pytest_arbitrage.axes import unsupported
+    from pytest_arbitrage.tasks import get_task
+
+    for name in settings.tasks:
+        found = unsupported(get_task(name), settings.axes)
+        if found:
+            axis, why = found
+            raise SettingsError(axis.option, f"{why}; drop the task from --arb-tasks or the value from {_flag(axis.option)}")
 
 
 def check_models(settings: Settings) -> None:

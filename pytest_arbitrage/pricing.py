@@ -1,4 +1,4 @@
-"""Token prices: a built-in table (USD per 1M tokens) that a user file extends.
+"""Token prices: a built-in table (USD per 1M tokens) that a user file extends; record costs.
 
 User price file (`--arb-prices=FILE`, `python -m pytest_arbitrage ... --prices FILE`):
 
@@ -11,31 +11,37 @@ User price file (`--arb-prices=FILE`, `python -m pytest_arbitrage ... --prices F
       ["together_ai/llama-70b"]      # TOML; or [models."together_ai/llama-70b"]
       input = 0.9
       output = 0.9
+      match = "prefix"               # optional
 
-- An entry has exactly the keys `input` and `output`: USD per 1 million input (prompt)
-  and output (completion) tokens. Each is a JSON/TOML number (integer or float), finite
-  and >= 0; strings, booleans, NaN and infinities are rejected, as are other keys
-  (a typo such as "inptu" would otherwise price the model at nothing) and duplicate
-  model names in JSON.
+- An entry has the keys `input` and `output`: USD per 1 million input (prompt) and output
+  (completion) tokens. Each is a JSON/TOML number (integer or float), finite and >= 0;
+  strings, booleans, NaN and infinities are rejected, as are other keys (a typo such as
+  "inptu" would otherwise price the model at nothing) and duplicate model names in JSON.
+- An optional `match` says which model names the entry prices (`MATCHES`):
+  `"exact"` (the default for a user entry) the name itself; `"snapshot"` (every built-in
+  entry) the name or a dated snapshot of it (`gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`,
+  `-latest`); `"prefix"` every name that starts with it. A spec matches on its whole text or
+  its last path segment (`openai/gpt-4o` -> `gpt-4o`); the longest matching entry wins. So
+  `gpt-5.2` is not priced as `gpt-5` unless an entry `gpt-5` says `"match": "prefix"`.
 - A user entry replaces the built-in entry of the same name.
 
-Any problem raises ValueError naming the file (and the model). Names match a spec
-exactly, then its last path segment (`openai/gpt-4o` -> `gpt-4o`), then the longest
-built-in prefix (`gpt-4o-2024-08-06` -> `gpt-4o`). Local providers cost 0.
-An unknown model has no price: `price_of` returns None and reports show the cost
-as unknown, never as 0.
+Any problem raises ValueError naming the file (and the model). Local providers cost 0.
+An unknown model has no price: `price_of` returns None, `cost_usd` None, and reports
+show the cost as unknown, never as 0. A record's own `cost_usd` wins over every table
+(`record_cost`); `price_source` names the table an entry came from.
 """
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
-from pytest_arbitrage.providers.specs import LOCAL_PROVIDERS, PREFIX_ALIASES
+from pytest_arbitrage.providers.specs import PROVIDERS
 
 # Specs of local providers (and their aliases) cost nothing; `local/` is a name converted runs use.
-LOCAL_PREFIXES = tuple(sorted(f"{name}/" for name in LOCAL_PROVIDERS | {a for a, p in PREFIX_ALIASES.items()
-                                                                        if p in LOCAL_PROVIDERS})) + ("local/",)
+LOCAL_PREFIXES = tuple(sorted(f"{name}/" for p in PROVIDERS.values() if p.local
+                              for name in (p.name, *p.aliases))) + ("local/",)
 
 # USD per 1M tokens (input, output), list prices as published in 2025.
 BUILTIN_PRICES: dict[str, dict[str, float]] = {
@@ -67,18 +73,38 @@ BUILTIN_PRICES: dict[str, dict[str, float]] = {
 }
 
 
-def load_prices(path: Path | None = None) -> dict[str, dict[str, float]]:
+BUILTIN_SOURCE = "built-in table (2025 list prices)"
+MATCHES = ("exact", "snapshot", "prefix")
+_SNAPSHOT = r"(-\d{4}-?\d{2}-?\d{2}|-latest)?"  # gpt-4o-2024-08-06, claude-sonnet-4-20250514
+
+
+class PriceTable(dict):
+    """Model name -> {"input", "output"} (USD per 1M tokens), plus how each entry matches and
+    where it came from. A plain dict works as a table too: its entries match exactly."""
+
+    def __init__(self, entries=(), *, match: dict | None = None, sources: dict | None = None):
+        super().__init__(entries)
+        self.match = dict(match or {})  # name -> one of MATCHES
+        self.sources = dict(sources or {})  # name -> BUILTIN_SOURCE or "price file <path>"
+
+
+def load_prices(path: Path | None = None) -> PriceTable:
     """The built-in table, extended and overridden by a user JSON or TOML file."""
-    prices = {name: dict(entry) for name, entry in BUILTIN_PRICES.items()}
+    table = PriceTable({name: dict(entry) for name, entry in BUILTIN_PRICES.items()},
+                       match=dict.fromkeys(BUILTIN_PRICES, "snapshot"),
+                       sources=dict.fromkeys(BUILTIN_PRICES, BUILTIN_SOURCE))
     if path is not None:
-        prices.update(_read_user_prices(Path(path)))
-    return prices
+        for name, (entry, match) in _read_user_prices(Path(path)).items():
+            table[name] = entry
+            table.match[name] = match
+            table.sources[name] = f"price file {path}"
+    return table
 
 
 PRICE_KEYS = ("input", "output")
 
 
-def _read_user_prices(path: Path) -> dict[str, dict[str, float]]:
+def _read_user_prices(path: Path) -> dict[str, tuple[dict[str, float], str]]:
     if not path.is_file():
         raise ValueError(f"price file {path} does not exist")
     try:
@@ -121,17 +147,20 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     return dict(pairs)
 
 
-def _entry(path: Path, name, entry) -> dict[str, float]:
+def _entry(path: Path, name, entry) -> tuple[dict[str, float], str]:
     where = f"price file {path}: model {name!r}"
     if not isinstance(entry, dict):
         raise ValueError(f"{where} needs numeric 'input' and 'output' (USD per 1M tokens), got {entry!r}")
-    unknown = sorted(set(entry) - set(PRICE_KEYS))
+    unknown = sorted(set(entry) - {*PRICE_KEYS, "match"})
     if unknown:
-        raise ValueError(f"{where}: unknown key {unknown[0]!r} (allowed: input, output)")
+        raise ValueError(f"{where}: unknown key {unknown[0]!r} (allowed: input, output, match)")
     missing = [key for key in PRICE_KEYS if key not in entry]
     if missing:
         raise ValueError(f"{where} needs numeric 'input' and 'output' (USD per 1M tokens); missing {missing[0]!r}")
-    return {key: _price(where, key, entry[key]) for key in PRICE_KEYS}
+    match = entry.get("match", "exact")
+    if match not in MATCHES:
+        raise ValueError(f"{where}: invalid 'match' {match!r}; valid choices: {', '.join(MATCHES)}")
+    return {key: _price(where, key, entry[key]) for key in PRICE_KEYS}, match
 
 
 def _price(where: str, key: str, value) -> float:
@@ -154,24 +183,74 @@ def is_local(model: str) -> bool:
     return model.startswith(LOCAL_PREFIXES)
 
 
+def price_match(model: str, prices: dict) -> str | None:
+    """The name of the table entry that prices a model spec, or None (see the module doc)."""
+    match = getattr(prices, "match", {})
+    names = (model, model.rsplit("/", 1)[-1])
+    found = [key for key in prices for name in names if _matches(key, name, match.get(key, "exact"))]
+    return max(found, key=len, default=None)
+
+
+def _matches(key: str, name: str, how: str) -> bool:
+    if how == "prefix":
+        return name.startswith(key)
+    if how == "snapshot":
+        return re.fullmatch(re.escape(key) + _SNAPSHOT, name) is not None
+    return name == key
+
+
 def price_of(model: str, prices: dict) -> dict[str, float] | None:
     """The price entry for a model spec, or None when it is unknown."""
     if model in prices:
         return prices[model]
     if is_local(model):
         return {"input": 0.0, "output": 0.0}
-    name = model.rsplit("/", 1)[-1]
-    if name in prices:
-        return prices[name]
-    matches = [key for key in prices if name.startswith(key)]
-    return prices[max(matches, key=len)] if matches else None
+    name = price_match(model, prices)
+    return prices[name] if name is not None else None
 
 
-def cost_usd(model: str, input_tokens: int, output_tokens: int, prices: dict) -> float:
-    """Cost in USD of one call; 0.0 for a model with no known price (see `price_of`)."""
+def price_source(model: str, prices: dict) -> str | None:
+    """Where the price of a model spec comes from: "<table>: <entry>", or None when unknown."""
+    name = price_match(model, prices)
+    if name is None:
+        return None
+    return f"{getattr(prices, 'sources', {}).get(name, 'price table')}: {name}"
+
+
+def cost_usd(model: str, input_tokens: int, output_tokens: int, prices: dict) -> float | None:
+    """Cost in USD of one call; None for a model with no known price (see `price_of`)."""
     price = price_of(model, prices)
     if price is None:
-        return 0.0
+        return None
     cost = (input_tokens * price["input"] + output_tokens * price["output"]) / 1_000_000
     # A table built by hand (not by load_prices) may hold NaN; NaN is not JSON, so count it as unknown.
-    return cost if math.isfinite(cost) else 0.0
+    return cost if math.isfinite(cost) else None
+
+
+RECORDED, LOCAL, UNKNOWN = "recorded cost_usd", "local model (free)", "unknown"
+
+
+def record_cost(record: dict, *, model: str, local: bool, prices: dict) -> tuple[float | None, str]:
+    """(USD, source) of one record: its recorded cost_usd, else local 0, else tokens x price.
+
+    An api record with no cost_usd, no token counts or no price costs None ("unknown"), never 0.
+    """
+    if record.get("cost_usd") is not None:
+        return float(record["cost_usd"]), RECORDED
+    if local:
+        return 0.0, LOCAL
+    tokens = record.get("input_tokens"), record.get("output_tokens")
+    if tokens == (None, None):
+        return None, UNKNOWN
+    cost = cost_usd(model, int(tokens[0] or 0), int(tokens[1] or 0), prices)
+    return (None, UNKNOWN) if cost is None else (cost, price_source(model, prices) or "price table")
+
+
+def cell_cost(rows: list[dict], *, model: str, local: bool, prices: dict) -> tuple[float | None, list[str]]:
+    """(USD, sorted sources) of a cell's records; unknown (None) when any record's cost is."""
+    costs = [record_cost(r, model=model, local=local, prices=prices) for r in rows]
+    missing = sum(cost is None for cost, _ in costs)
+    if missing:
+        return None, [f"{UNKNOWN} for {model}: {missing} of {len(costs)} records have no cost_usd "
+                      "and no priced token counts"]
+    return (sum(cost for cost, _ in costs) if costs else None), sorted({source for _, source in costs})

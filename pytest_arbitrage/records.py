@@ -32,6 +32,7 @@ class Record:
     raw_answer: str | None = None  # the LM's last raw text for this example
     answer: dict | None = None  # the parsed output fields
     program_hash: str | None = None  # the program's definition (see compiled.program_definition)
+    replicate: int = 0  # which of the --arb-repeats samples of this example
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -59,6 +60,10 @@ class CellInfo:
     n_requested: int | None = None
     n_available: int | None = None  # test examples the task has (fewer than requested: says so)
     gate: dict | None = None  # this cell against the compared run, when gated
+    optimizer_settings: dict | None = None  # the budget the program was compiled with
+    selected_seed: int | None = None  # with --arb-select=dev: the seed kept
+    dev_scores: dict | None = None  # with --arb-select=dev: each seed's dev score
+    repeats: int = 1  # samples per test example (records carry `replicate`)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

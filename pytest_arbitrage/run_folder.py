@@ -8,9 +8,11 @@
 
 Only the controller process writes a run folder. Lines are appended and flushed one by
 one, so an interrupted run keeps every line already written; a torn last line is
-skipped when read. Every line is redacted as it is written: error strings and reasons
-may quote a key or a URL password. `finish_run` builds the summary and the reports from
-the files alone, for the plugin's session end and the `report` CLI alike.
+skipped when read, and every other line is checked against the record schema
+(`record_schema`: a bad line is an error naming file, line and field). Every line is
+redacted as it is written: error strings and reasons may quote a key or a URL password.
+`finish_run` builds the summary and the reports from the files alone, for the plugin's
+session end and the `report` CLI alike.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from pytest_arbitrage.cell import CellKey
+from pytest_arbitrage.record_schema import CELL_FIELDS, RECORD_FIELDS, check_lines
 from pytest_arbitrage.redact import redact_json
 
 RESULTS_FILE = "results.jsonl"
@@ -41,7 +44,8 @@ def append_lines(path: Path, lines: Iterable[str]) -> None:
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:
-    """Read a JSONL file, ignoring a torn last line left by a crash."""
+    """Read a JSONL file (a worker's spool), ignoring torn lines left by a crash; run files
+    are read through the record schema instead (`read_records`)."""
     if not path.exists():
         return
     with open(path, encoding="utf-8") as handle:
@@ -56,11 +60,15 @@ def read_jsonl(path: Path) -> Iterator[dict]:
 
 
 def read_records(run_dir: Path) -> list[dict]:
-    return list(read_jsonl(Path(run_dir) / RESULTS_FILE))
+    """results.jsonl, every line checked against the record schema, defaults filled in.
+
+    Raises `record_schema.SchemaError` (a ValueError) naming file, line and field.
+    """
+    return check_lines(Path(run_dir) / RESULTS_FILE, RECORD_FIELDS, unique=True)
 
 
 def read_cells(run_dir: Path) -> list[dict]:
-    return list(read_jsonl(Path(run_dir) / CELLS_FILE))
+    return check_lines(Path(run_dir) / CELLS_FILE, CELL_FIELDS, unique=False)
 
 
 class RunNotFound(ValueError):
@@ -90,7 +98,7 @@ def load_meta(run_dir: Path) -> dict:
 
 
 def load_run(run_dir: Path) -> tuple[list[dict], list[dict], dict]:
-    """(records, cell infos, meta) of a saved run."""
+    """(records, cell infos, meta) of a saved run, records and cell infos checked (`read_records`)."""
     return read_records(run_dir), read_cells(run_dir), load_meta(run_dir)
 
 

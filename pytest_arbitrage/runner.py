@@ -23,6 +23,7 @@ import dspy
 
 from pytest_arbitrage import data as task_data
 from pytest_arbitrage import providers
+from pytest_arbitrage.axes import cell_axes
 from pytest_arbitrage.compiled import CompiledProgram, compiled_program
 from pytest_arbitrage.evaluation import CellContext, CellOutcome, evaluate_cell
 from pytest_arbitrage.grid import GridCell, build_grid
@@ -69,7 +70,7 @@ class CellRunner:
     def grid(self) -> list[GridCell]:
         s = self.settings
         models = [parse_model_spec(spec, tier_overrides=s.tier_overrides) for spec in s.models]
-        return build_grid(s.tasks, models, s.optimizers, axes_of=lambda t: get_task(t).axes)
+        return build_grid(s.tasks, models, s.optimizers, axes_of=lambda task, optimizer: cell_axes(s.axes, optimizer))
 
     def cell_data(self, cell: GridCell) -> task_data.CellData:
         """The cell's seeded splits; `DataUnavailable` when its (hub) data cannot be had."""
@@ -99,7 +100,7 @@ class CellRunner:
 
     def _call_options(self, model) -> dict:
         """Remote models: our retry layer alone (evaluation.py) and a time limit per call."""
-        if model.provider == "llamacpp":
+        if providers.PROVIDERS[model.provider].in_process:
             return {}
         return {"num_retries": 0, "timeout": self.settings.timeout or API_TIMEOUT_S}
 
@@ -118,7 +119,8 @@ class CellRunner:
         """Score the program on the cell's test examples; a bug in the program propagates."""
         context = CellContext(run_id=self.run_id, key=cell.key, task=get_task(cell.task), seed=self.settings.seed,
                               price=lambda i, o: cost_usd(cell.model.spec, i, o, self.prices),
-                              max_error_rate=self.settings.max_error_rate, program_hash=program_hash)
+                              max_error_rate=self.settings.max_error_rate, program_hash=program_hash,
+                              repeats=self.settings.repeats, temperature=self.settings.temperature)
         meter(lm)
         adapter = adapter_for(cell.model)
         started = time.perf_counter()

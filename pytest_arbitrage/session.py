@@ -88,7 +88,10 @@ class CellSession:
         _info(node).update(noop=compiled.noop, program_file=str(compiled.path) if compiled.path else None,
                            program_from_cache=compiled.from_cache if compiled.path else None,
                            program_hash=compiled.program_hash, program_reuse=compiled.reuse,
-                           compile_seconds=done.seconds, data_origin=cell_data.origin)
+                           compile_seconds=done.seconds, data_origin=cell_data.origin,
+                           optimizer_settings=compiled.settings,
+                           selected_seed=compiled.seed if compiled.dev_scores else None,
+                           dev_scores={str(k): v for k, v in compiled.dev_scores.items()} if compiled.dev_scores else None)
         return compiled.program
 
     def evaluate(self, node, cell: GridCell, task, cell_data, lm, program):
@@ -109,7 +112,7 @@ class CellSession:
 
     def _note_sizes(self, node, cell: GridCell, cell_data) -> None:
         n = len(cell_data.test)
-        _info(node).update(n_requested=self.settings.n, n_available=n)
+        _info(node).update(n_requested=self.settings.n, n_available=n, repeats=self.settings.repeats)
         if n < self.settings.n:
             warnings.warn(f"{cell.id}: --arb-n={self.settings.n} but task {cell.task!r} has only {n} test "
                           f"examples; the cell scores {n}", UserWarning, stacklevel=2)

@@ -92,7 +92,7 @@ def openai_server(tmp_path_factory) -> OpenAIServer:
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--model_alias", SERVER_ALIAS,
            "--host", "127.0.0.1", "--port", str(port), "--n_threads", "2", "--n_ctx", "2048"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    env.setdefault("OMP_WAIT_POLICY", "passive")  # see pytest_arbitrage.providers: busy-wait crawls on 2 cores
+    env.setdefault("OMP_WAIT_POLICY", "passive")  # see pytest_arbitrage.providers.llamacpp: busy-wait crawls on 2 cores
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     base_url = f"http://127.0.0.1:{port}/v1"

@@ -104,7 +104,7 @@ def test_missing_latest_is_a_usage_error(tmp_path, capsys):
 def test_bad_options_exit_2(runs):
     report_dir, old, *_ = runs
     for argv in (["compare", str(old)], ["report", str(old), "--alpha", "1.5"],
-                 ["report", str(old), "--correction", "sidak"]):
+                 ["report", str(old), "--correction", "sidak"], ["report", str(old), "--mcnemar", "fisher"]):
         with pytest.raises(SystemExit) as exc:
             main(argv)
         assert exc.value.code == 2
@@ -116,3 +116,12 @@ def test_module_entry_point_returns_the_exit_code(runs):
     done = subprocess.run([sys.executable, "-m", "pytest_arbitrage", "compare", str(old), str(worse)],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1, done.stderr
+
+
+def test_mcnemar_choice_reaches_the_summary(runs, capsys):
+    report_dir, old, *_ = runs
+    assert main(["report", str(old), "--mcnemar", "midp"]) == 0
+    summary = json.loads((old / "summary.json").read_text())
+    assert summary["options"]["mcnemar"] == "midp"
+    assert {r["test"] for r in summary["deltas"] if r["test"]} == {"mcnemar-midp"}
+    assert main(["compare", str(old), str(old), "--mcnemar", "midp"]) == 0

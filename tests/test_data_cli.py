@@ -51,7 +51,7 @@ def test_fetch_without_tasks_fetches_every_task_with_hub_data_once(monkeypatch, 
     calls = serve(monkeypatch, {})
     assert main(["data", "fetch"]) == 1
     assert capsys.readouterr().err.endswith(f"could not fetch: {HUB_TASKS}\n")
-    assert len(calls) == len(HUB_TASKS.split(", "))  # pipeline_d* share heart_disease's dataset
+    assert len(calls) == len(HUB_TASKS.split(", "))
 
 
 def test_unknown_task_and_bad_count_are_usage_errors(capsys):

@@ -7,6 +7,9 @@
   a fixed thread count, and the prompt cache reuses only whole batch chunks
   (`AlignedPrefixReuse`), so an output depends only on its prompt, not on what the
   process evaluated before.
+- Sampling (temperature > 0): DSPy keeps `rollout_id` out of engine requests, so the n-th
+  request with the same prompt and settings that reaches the engine (DSPy's cache answers
+  the repeats it has seen) is drawn with seed + n: samples differ, and a rerun draws the same ones.
 - Chat models go through `create_chat_completion` (the GGUF's chat template); base
   models through `create_completion` on the plain text of the request.
 """
@@ -17,11 +20,19 @@ import hashlib
 import os
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
+
+# llama.cpp's CPU backend uses OpenMP. With libgomp's default busy-waiting, a 2-thread decode on a
+# busy 2-core machine stalled for minutes (measured); with passive waiting it took 0.4 s.
+# libgomp reads this once, when llama_cpp is first imported (on first use, below), so it is set here.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import numpy as np
 from dspy.clients.engines.base import validate_request
 from dspy.lm15 import ContextLengthError, Message, Response, TextPart, Usage, response_to_events
+
+from .specs import MODEL_ID_KEY, ModelUnavailable
 
 _FINGERPRINT_BLOCK = 4 * 1024 * 1024
 THREADS_ENV = "ARBITRAGE_LLAMA_THREADS"
@@ -90,6 +101,7 @@ class LoadedModel:
     load_seconds: float
     reuse: AlignedPrefixReuse
     calls: int = 0
+    draws: Counter = field(default_factory=Counter)  # sampled requests seen, by request
 
 
 _LOADED: dict[tuple, LoadedModel] = {}
@@ -167,6 +179,8 @@ class LlamaCppEngine:
         loaded = self.model
         kwargs = self._generation_kwargs(request)
         with loaded.lock:
+            if kwargs["temperature"] and request.config.seed is None:
+                kwargs["seed"] += _next_draw(loaded, request, kwargs)
             loaded.reuse.enabled = self.settings.reuse_prefix
             result = self._generate(loaded.llm, request, kwargs)
             loaded.calls += 1
@@ -217,6 +231,13 @@ class LlamaCppEngine:
         return cls(state["path"], chat=state.get("chat", True), settings=LlamaSettings(**state.get("settings", {})))
 
 
+def _next_draw(loaded: LoadedModel, request, kwargs: dict) -> int:
+    key = hashlib.sha256(repr((chat_messages(request), sorted(kwargs.items()))).encode()).hexdigest()
+    draw = loaded.draws[key]
+    loaded.draws[key] += 1
+    return draw
+
+
 def chat_messages(request) -> list[dict]:
     """The request as OpenAI-style chat messages (text only)."""
     messages = []
@@ -238,3 +259,28 @@ def system_text(request) -> str:
     if system is None:
         return ""
     return system if isinstance(system, str) else "".join(getattr(p, "text", "") for p in system)
+
+
+def provision(spec, lm_kwargs: dict, *, settings: LlamaSettings | None = None, **_):
+    """The provider registry's entry: a `dspy.LM` over this process's engine for `spec`."""
+    import dspy
+
+    engine = _loaded_engine(spec, settings or LlamaSettings())
+    # n_batch sets the evaluation chunks, which decide the last bits of the logits.
+    model_id = f"{file_fingerprint(engine.path)}:{'chat' if spec.chat else 'base'}:b{engine.settings.n_batch}"
+    metadata = {**lm_kwargs.pop("metadata", {}), MODEL_ID_KEY: model_id}
+    return dspy.LM(spec.model, engine=engine, **{"num_retries": 0, **lm_kwargs, "metadata": metadata})
+
+
+def _loaded_engine(spec, settings: LlamaSettings) -> "LlamaCppEngine":
+    """The engine with its model loaded now: a broken file or a missing llama-cpp-python is a skip, not 100 errors."""
+    from .embedded import gguf_path
+
+    engine = LlamaCppEngine(gguf_path(spec), chat=spec.chat, settings=settings)
+    try:
+        engine.model
+    except ImportError:
+        raise ModelUnavailable("llama-cpp-python is not installed: pip install llama-cpp-python") from None
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelUnavailable(f"llama.cpp could not load {engine.path}: {exc}") from None
+    return engine

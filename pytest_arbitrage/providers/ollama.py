@@ -110,3 +110,13 @@ class _ProgressLine:
         if self.text:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def provision(spec: ModelSpec, lm_kwargs: dict, *, pull: bool | None = None, **_):
+    """The provider registry's entry: the model present (pulled if allowed), then a `dspy.LM` for it."""
+    import dspy
+
+    host = ollama_host()
+    ensure_ollama_model(spec, host=host, pull=pull)
+    # DSPy 3.4 sends ollama_chat/ through Ollama's OpenAI-compatible endpoint under /v1.
+    return dspy.LM(spec.model, api_base=f"{host}/v1", **lm_kwargs)

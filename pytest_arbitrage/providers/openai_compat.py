@@ -89,3 +89,10 @@ def probe_openai(spec: ModelSpec, *, api_key: str, api_base: str | None, timeout
     if ids and spec.name not in ids:
         raise ModelUnavailable(f"{base} does not serve {spec.name!r}; it lists: {', '.join(ids[:10])}")
     return ids
+
+
+def provision(spec: ModelSpec, lm_kwargs: dict, **_):
+    """The provider registry's entry: a `dspy.LM` for an OpenAI-compatible endpoint, its key checked."""
+    import dspy
+
+    return dspy.LM(spec.model, **openai_lm_kwargs(spec), **lm_kwargs)

@@ -22,11 +22,38 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
-VALID_PROVIDERS = ("llamacpp", "ollama_chat", "openai", "litellm")
 TIERS = ("local", "api")
+MODEL_ID_KEY = "arbitrage_model_id"  # in LM kwargs["metadata"]: part of every cache key (llama.cpp files)
 _FLAGS = frozenset(TIERS + ("chat", "base"))
-LOCAL_PROVIDERS = frozenset({"llamacpp", "ollama_chat"})  # tier `local`, priced at $0 (pricing.py reads it)
-PREFIX_ALIASES = {"ollama": "ollama_chat"}
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One row of the provider registry: how its specs are parsed, provisioned and prompted.
+
+    `provision` names `module:function` under `pytest_arbitrage.providers`, imported on first
+    use and called as `function(spec, lm_kwargs, **provider_options)`; `adapter` is the class in
+    `pytest_arbitrage.adapters` its chat models follow (base models always get completion prompts).
+    """
+
+    name: str
+    local: bool  # tier `local` and priced at $0 (pricing.py reads it)
+    in_process: bool  # runs inside this process: no retries, no time limit, one call at a time
+    provision: str
+    adapter: str = "LenientChatAdapter"
+    aliases: tuple[str, ...] = ()
+    strict_flags: bool = True  # an unknown `@suffix` is a typo, not part of the model name
+
+
+PROVIDERS: dict[str, Provider] = {p.name: p for p in (
+    Provider("llamacpp", local=True, in_process=True, provision="llamacpp:provision", adapter="CompactChatAdapter"),
+    Provider("ollama_chat", local=True, in_process=False, provision="ollama:provision", aliases=("ollama",)),
+    Provider("openai", local=False, in_process=False, provision="openai_compat:provision"),
+    # Anything else LiteLLM understands; its own names stay whole (`vertex_ai/claude-3@20240620`).
+    Provider("litellm", local=False, in_process=False, provision="litellm_any:provision", strict_flags=False),
+)}
+VALID_PROVIDERS = tuple(PROVIDERS)
+PREFIX_ALIASES = {alias: p.name for p in PROVIDERS.values() for alias in p.aliases}
 
 
 class UsageError(ValueError):
@@ -119,12 +146,12 @@ def parse_model_spec(spec: str, *, tier_overrides: Mapping[str, str] | None = No
     provider = PREFIX_ALIASES.get(prefix, prefix)
     if provider == "llamacpp":
         name, gguf_path, chat = _parse_llamacpp(spec, rest)
-    elif provider in ("ollama_chat", "openai"):
+    elif provider in PROVIDERS and provider != "litellm":
         name, gguf_path, chat = rest, None, True
     else:
         _check_litellm_provider(spec, prefix)
         provider, name, gguf_path, chat = "litellm", body, None, True
-    tier = "local" if provider in LOCAL_PROVIDERS else "api"
+    tier = "local" if PROVIDERS[provider].local else "api"
     tier = next((f for f in flags if f in TIERS), tier)
     chat = chat if not flags & {"chat", "base"} else "chat" in flags
     tier = _tier_override(spec, body, tier, tier_overrides)
@@ -148,7 +175,8 @@ def parse_model_specs(specs: str, **kwargs) -> list[ModelSpec]:
 
 def _refuse_unknown_flags(spec: str, body: str, prefix: str) -> None:
     """`openai/m@loacl` is a typo, not a model named `m@loacl`."""
-    if PREFIX_ALIASES.get(prefix, prefix) not in ("llamacpp", "ollama_chat", "openai") or "@" not in body:
+    provider = PROVIDERS.get(PREFIX_ALIASES.get(prefix, prefix))
+    if provider is None or not provider.strict_flags or "@" not in body:
         return
     suffix = body.rpartition("@")[2]
     raise UsageError(f"unknown flag(s) {suffix!r} in model spec {spec!r}; valid flags: {', '.join(sorted(_FLAGS))}")

@@ -1,59 +1,72 @@
-"""Arbitrage scoreboard: per task, best api baseline vs best optimized local cell.
+"""Arbitrage scoreboard: per task, every optimized local cell against one reference api baseline.
 
-"Best" is the highest mean on this run's test examples, so the local side is
-chosen after seeing the data (a winner's-curse bias the footer states); the
-verdict still rests on a paired test, corrected over the scoreboard's rows.
+The reference is the api baseline cell of `StatsOptions.reference` when the user pins a model
+(`--arb-reference=MODEL`); otherwise the api baseline with the highest mean among those that
+share examples with a local candidate (a choice that makes local wins harder to claim, not
+easier). Every local candidate is compared, not only the best one, so no row is picked after
+seeing its outcome; the pairs are the inversion family's ("local vs api"), whose test and
+verdict the rows reuse: a pair has one verdict in the whole report.
 """
 from __future__ import annotations
 
 from pytest_arbitrage.cell import CellKey
 from pytest_arbitrage.reports.cells import ScoredCell
-from pytest_arbitrage.reports.comparisons import compare, correct_family
-from pytest_arbitrage.reports.deltas import BASELINE
+from pytest_arbitrage.reports.comparisons import compare, paired_scores
 from pytest_arbitrage.reports.options import StatsOptions
-
-VERDICTS = {"better": "significantly better", "worse": "significantly worse"}
+from pytest_arbitrage.reports.verdicts import decide
 
 
 def arbitrage_rows(
-    cells: dict[CellKey, ScoredCell], entries: dict[str, dict], options: StatsOptions
+    cells: dict[CellKey, ScoredCell], entries: dict[str, dict], inversions: dict, options: StatsOptions
 ) -> list[dict]:
+    """One row per (task, local candidate), with the pair's row of the inversion family."""
+    pairs = {(r["ref_id"], r["new_id"]): r for r in inversions["rows"]}
     rows = []
     for task, axes in sorted({(key.task, key.axes) for key in cells}, key=str):
-        same = [c for c in cells.values() if (c.key.task, c.key.axes) == (task, axes) and c.scores]
-        api = _best([c for c in same if c.tier == "api" and c.optimizer == BASELINE])
-        local = _best([c for c in same if c.tier == "local" and c.optimizer != BASELINE])
-        if api is None and local is None:
+        same = [c for c in cells.values() if (c.key.task, c.key.axes) == (task, axes)]
+        candidates = [c for c in same if c.tier == "local" and c.optimizer != options.baseline]
+        apis = [c for c in same if c.tier == "api" and c.optimizer == options.baseline]
+        reference, missing = _reference(apis, candidates, options.reference)
+        if reference is None and not candidates:
             continue
-        rows.append(_row(api, local, entries, options))
-    correct_family(rows, options, "arbitrage scoreboard")
-    for row in rows:
-        row["verdict"] = _verdict(row)
+        for local in candidates or [None]:
+            pair = pairs.get((reference.id, local.id)) if reference and local else None
+            rows.append(_row(reference, local, pair or _unpaired(reference, local, missing, options),
+                             entries, pinned=options.reference is not None))
     return rows
 
 
-def _best(candidates: list[ScoredCell]) -> ScoredCell | None:
-    return max(candidates, key=lambda c: (c.mean, c.model, c.optimizer), default=None)
+def _reference(apis: list[ScoredCell], candidates: list[ScoredCell], pinned: str | None):
+    """(the reference api cell, why there is none)."""
+    if pinned is not None:
+        found = [c for c in apis if c.model == pinned]
+        return (found[0], None) if found else (None, f"the reference {pinned} has no api baseline cell here")
+    pairable = [a for a in apis if any(_shares_examples(a, c) for c in candidates)]
+    best = max(pairable or apis, key=lambda c: (c.mean if c.mean is not None else -1.0, c.model), default=None)
+    return best, None if best else "no api baseline cell on this task"
 
 
-def _row(api: ScoredCell | None, local: ScoredCell | None, entries: dict, options: StatsOptions) -> dict:
-    row = compare(api, local, options)
+def _shares_examples(a: ScoredCell, b: ScoredCell) -> bool:
+    ref, new, _ = paired_scores(a, b)
+    return bool(ref.keys() & new.keys())
+
+
+def _unpaired(reference: ScoredCell | None, local: ScoredCell | None, missing: str | None,
+              options: StatsOptions) -> dict:
+    """The row of a task with no reference or no local candidate: untestable, in no family."""
+    row = compare(reference, local, options)
+    row["note"] = missing or ("no optimized local cell on this task" if local is None else row["note"])
+    return row | decide(row, p_adj=None, alpha=options.alpha, level=options.alpha) | {
+        "p_adj": None, "significant": False, "family": None, "family_size": 0}
+
+
+def _row(api: ScoredCell | None, local: ScoredCell | None, pair: dict, entries: dict, *, pinned: bool) -> dict:
     cell = local or api
-    api_entry = entries.get(row["ref_id"], {})
-    local_entry = entries.get(row["new_id"], {})
-    return {
-        "task": cell.task, "axes": cell.axes,
-        "api_model": api.model if api else None, "api": row["mean_ref"],
+    return pair | {
+        "task": cell.task, "axes": cell.axes, "reference": "pinned" if pinned else "best pairable api baseline",
+        "api_model": api.model if api else None, "api": pair["mean_ref"],
         "local_model": local.model if local else None,
-        "local_optimizer": local.optimizer if local else None, "local": row["mean_new"],
-        "api_cost_per_1k": api_entry.get("cost_per_1k"),
-        "local_cost_per_1k": local_entry.get("cost_per_1k"),
-    } | row
-
-
-def _verdict(row: dict) -> str:
-    if row["p"] is None:
-        return "no paired data" if row["note"] is None else row["note"]
-    if not row["significant"]:
-        return "not distinguishable"
-    return VERDICTS["better"] if row["delta"] > 0 else VERDICTS["worse"]
+        "local_optimizer": local.optimizer if local else None, "local": pair["mean_new"],
+        "api_cost_per_1k": entries.get(pair["ref_id"], {}).get("cost_per_1k"),
+        "local_cost_per_1k": entries.get(pair["new_id"], {}).get("cost_per_1k"),
+    }

@@ -1,7 +1,9 @@
 """Group records into cells and describe each cell (n, mean, interval, cost...).
 
 A cell is its `CellKey` (task, model, optimizer, axes). Records are de-duplicated by
-example_id (the last one wins). A cell with no records still appears, with n=0 and mean None.
+(example_id, replicate) (the last one wins, and the count is reported). An example scored
+several times (`--arb-repeats`) counts once, with the mean of its replicates: statistics pair
+examples, never samples. A cell with no records still appears, with n=0 and mean None.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from pytest_arbitrage.cell import CellKey
-from pytest_arbitrage.pricing import is_local, price_of
+from pytest_arbitrage.pricing import cell_cost, is_local
 from pytest_arbitrage.stats.intervals import mean_interval
 
 
@@ -24,9 +26,17 @@ class ScoredCell:
 
     key: CellKey
     tier: str = "unknown"
-    records: dict[str, dict] = field(default_factory=dict)  # example_id -> record
+    records: dict[str, dict] = field(default_factory=dict)  # example_id -> its first replicate's record
+    samples: dict[str, dict[int, dict]] = field(default_factory=dict)  # example_id -> replicate -> record
     info: dict | None = None
     duplicates: int = 0
+
+    def add(self, record: dict) -> None:
+        example, replicate = str(record["example_id"]), int(record.get("replicate") or 0)
+        replicates = self.samples.setdefault(example, {})
+        self.duplicates += replicate in replicates
+        replicates[replicate] = record
+        self.records[example] = replicates[min(replicates)]
 
     @property
     def task(self) -> str:
@@ -49,18 +59,28 @@ class ScoredCell:
         return self.key.id
 
     def rows(self) -> list[dict]:
-        """Records in example_id order, so results do not depend on arrival order."""
-        return [self.records[i] for i in sorted(self.records)]
+        """Every record, in (example_id, replicate) order, so results do not depend on arrival order."""
+        return [self.samples[i][r] for i in sorted(self.samples) for r in sorted(self.samples[i])]
 
     @property
     def scores(self) -> dict[str, float]:
-        return {str(r["example_id"]): float(r["score"]) for r in self.rows()
-                if r.get("score") is not None}
+        """Per example: its score, or the mean of its replicates' scores."""
+        scores = {}
+        for example in sorted(self.samples):
+            values = [float(r["score"]) for r in self.samples[example].values() if r.get("score") is not None]
+            if values:
+                scores[example] = sum(values) / len(values)
+        return scores
+
+    @property
+    def replicates(self) -> int:
+        return max((len(v) for v in self.samples.values()), default=0)
 
     @property
     def binary(self) -> bool:
+        """0/1 per example: one replicate each (a mean of several is a fraction)."""
         rows = self.rows()
-        return bool(rows) and all(
+        return bool(rows) and self.replicates == 1 and all(
             r.get("correct") is not None and r.get("score") in (0, 1) for r in rows
         )
 
@@ -77,9 +97,7 @@ def group_cells(records: list[dict], cells: list[dict]) -> dict[CellKey, ScoredC
         key = CellKey.of(record)
         cell = grouped.setdefault(key, ScoredCell(key))
         cell.tier = record.get("tier") or cell.tier
-        example = str(record["example_id"])
-        cell.duplicates += example in cell.records
-        cell.records[example] = record
+        cell.add(record)
     for info in cells:
         key = CellKey.of(info)
         cell = grouped.setdefault(key, ScoredCell(key))
@@ -100,7 +118,7 @@ def cell_entry(cell: ScoredCell, *, prices: dict, confidence: float, seed: int, 
         "id": cell.id, "task": cell.task, "model": cell.model, "tier": cell.tier,
         "optimizer": cell.optimizer, "axes": cell.axes,
         "status": info.get("status"), "reason": info.get("reason"), "noop": info.get("noop"),
-        "n": len(scores), "binary": cell.binary, "mean": cell.mean,
+        "n": len(scores), "replicates": cell.replicates, "binary": cell.binary, "mean": cell.mean,
         "ci_low": low if scores else None, "ci_high": high if scores else None,
         "ci_method": method if scores else None,
         "duplicates_dropped": cell.duplicates,
@@ -114,13 +132,15 @@ def _usage(cell: ScoredCell, prices: dict) -> dict:
     n = len(rows)
     tokens_in = sum(int(r.get("input_tokens") or 0) for r in rows)
     tokens_out = sum(int(r.get("output_tokens") or 0) for r in rows)
-    cost = _cost(cell, rows, tokens_in, tokens_out, prices)
+    cost, sources = cell_cost(rows, model=cell.model, local=cell.tier == "local" or is_local(cell.model),
+                             prices=prices)
     latencies = [float(r["latency_ms"]) for r in rows if r.get("latency_ms") is not None]
     return {
         "parse_error_rate": _rate(rows, "parse_error"), "error_rate": _rate(rows, "error"),
         "errors": sum(bool(r.get("error")) for r in rows),
         "mean_latency_ms": sum(latencies) / len(latencies) if latencies else None,
-        "input_tokens": tokens_in, "output_tokens": tokens_out, "cost_usd": cost,
+        "lm_calls_per_example": sum(int(r.get("lm_calls") or 0) for r in rows) / n if n else None,
+        "input_tokens": tokens_in, "output_tokens": tokens_out, "cost_usd": cost, "cost_sources": sources,
         "cost_per_1k": cost / n * 1000 if cost is not None and n else None,
     }
 
@@ -129,12 +149,10 @@ def _rate(rows: list[dict], field_name: str) -> float | None:
     return sum(bool(r.get(field_name)) for r in rows) / len(rows) if rows else None
 
 
-def _cost(cell: ScoredCell, rows, tokens_in: int, tokens_out: int, prices: dict) -> float | None:
-    """Cost from tokens and the price table; recorded cost_usd when the price is unknown."""
-    if cell.tier == "local" or is_local(cell.model):
-        return 0.0
-    price = price_of(cell.model, prices)
-    if price is not None:
-        return (tokens_in * price["input"] + tokens_out * price["output"]) / 1_000_000
-    recorded = sum(float(r.get("cost_usd") or 0) for r in rows)
-    return recorded if recorded > 0 else None
+def cost_text(entries: list[dict]) -> str:
+    """The report footer's cost line: the rule, and which prices the cells used."""
+    sources = sorted({source for e in entries for source in e.get("cost_sources") or ()})
+    return ("Cost per 1,000 examples: a record's own cost_usd wins; else its tokens times the price "
+            "of the exact model name (a table entry may say snapshot or prefix); local models are "
+            "free; unknown when there is neither, never $0. Sources: "
+            + (", ".join(sources) if sources else "none (no scored cells)") + ".")

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from html import escape
 
-from pytest_arbitrage.reports.tables import interval_pp, pp, pval, task_label
+from pytest_arbitrage.reports.tables import MISSING, interval_pp, pp, pval, task_label, verdict_text
+from pytest_arbitrage.reports.verdicts import UNTESTABLE
 
 GREEN, RED, WHITE = (26, 150, 65), (215, 48, 39), (255, 255, 255)
 FULL_SCALE = 0.3  # a delta of 30pp gets the full colour
+PALE = 0.25  # a delta that is not significant gets at most a quarter of the colour
 
 
-def colour(delta: float) -> str:
+def colour(delta: float, *, significant: bool = True) -> str:
+    """Saturated green or red by the size of the delta when significant, pale otherwise."""
     target = GREEN if delta >= 0 else RED
-    t = min(1.0, abs(delta) / FULL_SCALE)
+    t = min(1.0, abs(delta) / FULL_SCALE) * (1.0 if significant else PALE)
     r, g, b = (round(w + (c - w) * t) for w, c in zip(WHITE, target))
     return f"rgb({r},{g},{b})"
 
@@ -24,13 +27,19 @@ def _models(rows: list[dict]) -> list[tuple[str, str]]:
 def heatmaps(summary: dict) -> str:
     """One task x model table of deltas per optimizer; ★ marks significant cells."""
     rows = summary["deltas"]
+    title = "<h2>Optimization delta heatmap</h2>"
     if not rows:
-        return "<p>(no optimized cells)</p>"
+        return title + "<p>(no optimized cells)</p>"
     parts = []
     for optimizer in sorted({r["optimizer"] for r in rows}):
         parts.append(_heatmap(optimizer, [r for r in rows if r["optimizer"] == optimizer]))
-    note = "★ = significant after correction; hover a cell for its interval and p-values."
-    return "".join(parts) + f'<p class="note">{note}</p>'
+    legend = (f'<p class="note legend">Saturated colour, ★: significant after correction'
+              f'<span style="background:{colour(0.2)}"></span>'
+              f'pale and hatched: not distinguishable<span class="nd-key" style="background:'
+              f'{colour(0.2, significant=False)}"></span>grey: untestable'
+              '<span style="background:#eceff1"></span></p>')
+    note = "Hover a cell for its verdict, interval, p-values and family."
+    return title + legend + "".join(parts) + f'<p class="note">{note}</p>'
 
 
 def _heatmap(optimizer: str, rows: list[dict]) -> str:
@@ -49,22 +58,26 @@ def _heatmap(optimizer: str, rows: list[dict]) -> str:
 
 
 def _heat_cell(row: dict | None) -> str:
-    if row is None or row["delta"] is None:
+    if row is None:
         return '<td class="delta empty">—</td>'
-    title = (f"n={row['n_paired']} delta {pp(row['delta'])} CI {interval_pp(row['ci_low'], row['ci_high'])}"
-             f" p={pval(row['p'])} p_adj={pval(row['p_adj'])}")
-    sig = " sig" if row["significant"] else ""
-    mark = "★" if row["significant"] else ""
-    return (f'<td class="delta{sig}" style="background:{colour(row["delta"])}" '
-            f'title="{escape(title)}">{row["delta"] * 100:+.1f}{mark}</td>')
+    title = (f"{verdict_text(row)}; n={row['n_paired']} delta {pp(row['delta'])} "
+             f"CI {interval_pp(row['ci_low'], row['ci_high'])} p={pval(row['p'])} p_adj={pval(row['p_adj'])}"
+             f" in {row['family']}")
+    text = MISSING if row["delta"] is None else f"{row['delta'] * 100:+.1f}"
+    if row["verdict"] == UNTESTABLE:
+        return f'<td class="delta untestable" title="{escape(title)}">{text}</td>'
+    kind, mark = ("sig", "★") if row["significant"] else ("nd", "")
+    return (f'<td class="delta {kind}" style="background-color:'
+            f'{colour(row["delta"], significant=row["significant"])}" title="{escape(title)}">{text}{mark}</td>')
 
 
 def lift_charts(summary: dict) -> str:
     """Horizontal bars of the average delta per model, one SVG per optimizer."""
     lift = summary["lift_by_model"]
+    title = "<h2>Optimization lift by model</h2>"
     if not lift:
-        return "<p>(no optimized cells)</p>"
-    return "".join(_lift_svg(opt, [r for r in lift if r["optimizer"] == opt])
+        return title + "<p>(no optimized cells)</p>"
+    return title + "".join(_lift_svg(opt, [r for r in lift if r["optimizer"] == opt])
                    for opt in sorted({r["optimizer"] for r in lift}))
 
 

@@ -1,9 +1,7 @@
-"""Delta report: each optimizer cell against the `none` cell of its task and model."""
+"""Delta report: each optimizer cell against the baseline cell (`none`, or `--baseline`) of its task and model."""
 from __future__ import annotations
 
 from collections import defaultdict
-
-from dataclasses import replace
 
 from pytest_arbitrage.cell import CellKey
 from pytest_arbitrage.reports.cells import ScoredCell
@@ -13,24 +11,27 @@ from pytest_arbitrage.reports.options import StatsOptions
 BASELINE = "none"
 
 
-def baseline_key(key: CellKey) -> CellKey:
-    return replace(key, optimizer=BASELINE)
+def baseline_key(key: CellKey, baseline: str = BASELINE) -> CellKey:
+    """The baseline cell of the same task, model, module and depth (compile-only axes dropped)."""
+    return key.reference(baseline)
 
 
 def delta_rows(cells: dict[CellKey, ScoredCell], options: StatsOptions) -> list[dict]:
     """One corrected family: every optimized cell vs its baseline, paired by example."""
     rows = []
     for key, cell in cells.items():
-        if cell.optimizer == BASELINE:
+        if cell.optimizer == options.baseline:
             continue
-        row = compare(cells.get(baseline_key(key)), cell, options)
+        row = compare(cells.get(baseline_key(key, options.baseline)), cell, options)
+        if row["ref_id"] is None:
+            row["note"] = f"no {options.baseline} cell of this task and model"
         info = cell.info or {}
         rows.append({
             "task": cell.task, "model": cell.model, "tier": cell.tier,
             "optimizer": cell.optimizer, "axes": cell.axes, "noop": info.get("noop"),
             "baseline": row["mean_ref"], "optimized": row["mean_new"],
         } | row)
-    return correct_family(rows, options, "optimized vs baseline")
+    return correct_family(rows, options, "deltas")
 
 
 def lift_by_model(rows: list[dict]) -> list[dict]:

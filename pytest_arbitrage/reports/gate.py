@@ -11,14 +11,21 @@ Verdicts (SPEC 13):
 - `regression`: significantly worse at that level;
 - `inconclusive`: not significantly worse, but its minimum detectable effect at that
   level is above `--arb-min-effect` (the run could not have seen the drop that matters);
-- `untestable`: nothing to compare (not in the saved run, or no example scored in both);
+- `untestable`: nothing to compare (not in the saved run, or untestable by the rule every
+  comparison row uses, `reports.verdicts`: no shared example, different example hashes, too
+  few pairs to reach the gate's level);
 - `pass`: none of these.
+
+Each result also carries the paired test's own verdict (`finding`, `why`), the one
+vocabulary of every comparison row.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from pytest_arbitrage.reports.cells import ScoredCell
+from pytest_arbitrage.reports.comparisons import paired_scores
+from pytest_arbitrage.reports.verdicts import UNTESTABLE, WORSE, decide, untestable_why
 from pytest_arbitrage.stats.power import minimum_detectable_effect
 
 VERDICTS = ("pass", "regression", "inconclusive", "untestable")
@@ -50,28 +57,34 @@ def judge(old: ScoredCell | None, new: ScoredCell, row: dict | None, rule: GateR
     """The gate's verdict on one cell; `row` is `reports.comparisons.compare(old, new)`."""
     if old is None:
         return _result("untestable", None, rule, f"{_name(new)} is not in the saved run{_against(rule)}: "
-                                                 "save a new baseline run that has this cell")
-    if not row or not row.get("n_paired"):
-        return _result("untestable", None, rule, f"{_name(new)} has no example scored in both this run and "
-                                                 f"the saved run{_against(rule)}")
+                                                 "save a new baseline run that has this cell",
+                       finding={"why": "not in the saved run"})
+    why = untestable_why(row or {}, level=rule.level)
+    if why is not None:
+        return _result("untestable", None, rule, f"{_name(new)} cannot be compared with the saved "
+                                                 f"run{_against(rule)}: {why}", finding={"why": why})
     p_adj = min(1.0, row["p"] * rule.alpha / rule.level)  # p * m, or p uncorrected
     mde = minimum_detectable_effect(_diffs(old, new), alpha=rule.level)
-    if p_adj < rule.alpha and row["delta"] < 0:
-        return _result("regression", p_adj, rule, _regression_message(new, row, p_adj, rule), mde)
+    finding = decide(row, p_adj=p_adj, alpha=rule.alpha, level=rule.level, mde=mde)
+    if finding["verdict"] == WORSE:
+        return _result("regression", p_adj, rule, _regression_message(new, row, p_adj, rule), mde, finding)
     if rule.min_effect is not None and (mde is None or mde > rule.min_effect):
         message = (f"{_name(new)} is inconclusive: at n={row['n_paired']} paired the gate can only detect a "
                    f"drop of {mde:.1%} or more, not the {rule.min_effect:.1%} of --arb-min-effect")
-        return _result("inconclusive", p_adj, rule, message, mde)
-    return _result("pass", p_adj, rule, None, mde)
+        return _result("inconclusive", p_adj, rule, message, mde, finding)
+    return _result("pass", p_adj, rule, None, mde, finding)
 
 
-def _result(verdict: str, p_adj: float | None, rule: GateRule, message: str | None, mde=None) -> dict:
+def _result(verdict: str, p_adj: float | None, rule: GateRule, message: str | None, mde=None,
+            finding: dict | None = None) -> dict:
+    finding = finding or {}
     return {"verdict": verdict, "p_adj": p_adj, "mde_gate": mde, "method": rule.method,
-            "fails": rule.fails(verdict), "message": message}
+            "fails": rule.fails(verdict), "message": message,
+            "finding": finding.get("verdict", UNTESTABLE), "why": finding.get("why")}
 
 
 def _diffs(old: ScoredCell, new: ScoredCell) -> list[float]:
-    old_scores, new_scores = old.scores, new.scores
+    old_scores, new_scores, _ = paired_scores(old, new)
     return [new_scores[i] - old_scores[i] for i in sorted(old_scores.keys() & new_scores.keys())]
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from html import escape
 
-from pytest_arbitrage.reports.charts import heatmaps, lift_charts
-from pytest_arbitrage.reports.tables import Table, all_tables
+from pytest_arbitrage.reports.sections import SECTIONS
+from pytest_arbitrage.reports.tables import Table
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f;max-width:1400px}
@@ -13,6 +13,12 @@ table{border-collapse:collapse;margin:.5rem 0}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;white-space:nowrap}
 th{background:#f4f4f6;cursor:pointer}
 table.heatmap td.delta{text-align:center;min-width:4.5rem;font-variant-numeric:tabular-nums}
+table.heatmap td.delta.sig{font-weight:600}
+table.heatmap td.delta.nd,.legend span.nd-key{background-image:repeating-linear-gradient(45deg,rgba(255,255,255,.6) 0 3px,
+transparent 3px 7px);color:#444}
+table.heatmap td.delta.untestable{background:#eceff1;color:#78909c;font-style:italic}
+.legend span{display:inline-block;width:2.2em;height:1em;border:1px solid #ccc;vertical-align:middle;
+margin:0 .3em 0 1em}
 td.empty{color:#999;background:#f8f8f8}
 .note,.methods{color:#555;font-size:.9em}
 svg.lift-chart text{font:12px system-ui,sans-serif}
@@ -55,15 +61,21 @@ def _section(table: Table) -> str:
     return f"<section><h2>{escape(table.title)}</h2>{html_table(table)}{note}{extra}</section>"
 
 
+def _sections(summary: dict) -> list[str]:
+    """Each section's chart, if it has one, then its tables, in the sections' order."""
+    parts = []
+    for section in SECTIONS:
+        if section.chart is not None:
+            parts.append(f'<section id="chart-{escape(section.key)}">{section.chart(summary)}</section>')
+        parts += [_section(t) for t in section.tables(summary)]
+    return parts
+
+
 def render_html(summary: dict) -> str:
     meta = summary.get("meta") or {}
     run = escape(str(meta.get("run_id", "")))
     methods = "".join(f"<li>{escape(t)}</li>" for t in summary["methods"].values())
-    body = [
-        f"<h1>pytest-arbitrage report {run}</h1>",
-        f'<section id="heatmaps"><h2>Optimization delta heatmap</h2>{heatmaps(summary)}</section>',
-        f'<section id="lift"><h2>Optimization lift by model</h2>{lift_charts(summary)}</section>',
-    ] + [_section(t) for t in all_tables(summary)] + [
+    body = [f"<h1>pytest-arbitrage report {run}</h1>"] + _sections(summary) + [
         f'<section><h2>Methods</h2><ul class="methods">{methods}</ul></section>'
     ]
     return (

@@ -1,43 +1,45 @@
 """Inversion report: local cells that beat api cells on the same task and examples.
 
-Pairs tested (one corrected family): every optimized local cell against the api
-cell with the same optimizer ("optimized vs optimized") and against the api
-baseline ("optimized vs baseline"). An inversion is claimed only when the local
-cell is significantly better after correction; a local lead that is not
-significant is listed apart as not distinguishable.
+Pairs tested (one corrected family, "local vs api"): every optimized local cell against the
+api cell with the same optimizer ("optimized vs optimized") and against the api baseline
+("optimized vs baseline"). Every pair is a row with its verdict (`reports.verdicts`, from
+the local side: local - api); an inversion is claimed only when the local cell is
+significantly better after correction. The scoreboard reads its pairs from this family, so
+a pair has one verdict in the whole report.
 """
 from __future__ import annotations
-
-from dataclasses import replace
 
 from pytest_arbitrage.cell import CellKey
 from pytest_arbitrage.reports.cells import ScoredCell
 from pytest_arbitrage.reports.comparisons import compare, correct_family
-from pytest_arbitrage.reports.deltas import BASELINE
+from pytest_arbitrage.reports.deltas import baseline_key
 from pytest_arbitrage.reports.options import StatsOptions
+from pytest_arbitrage.reports.verdicts import BETTER, UNTESTABLE
+
+
+FAMILY = "local vs api"
 
 
 def inversion_rows(cells: dict[CellKey, ScoredCell], options: StatsOptions) -> dict:
+    """Every local-vs-api pair with its verdict, and the counts the headline shows."""
     rows = []
     for local in _cells(cells, "local"):
-        if local.optimizer == BASELINE:
+        if local.optimizer == options.baseline:
             continue
         for api in _cells(cells, "api"):
-            if _same_task(local, api) and api.optimizer in (local.optimizer, BASELINE):
+            if _same_task(local, api) and api.optimizer in (local.optimizer, options.baseline):
                 rows.append(_row(cells, local, api, options))
-    correct_family(rows, options, "local vs api")
+    correct_family(rows, options, FAMILY)
     for row in rows:
-        row["verdict"] = _verdict(row)
-    return {
-        "claimed": [r for r in rows if r["verdict"] == "inversion"],
-        "not_distinguishable": [r for r in rows if r["verdict"] == "not distinguishable"],
-        "tested": len(rows),
-        "family_size": rows[0]["family_size"] if rows else 0,
-    }
+        row["inversion"] = row["verdict"] == BETTER
+    tested = rows[0]["family_size"] if rows else 0
+    return {"rows": rows, "pairs": len(rows), "tested": tested, "claimed": sum(r["inversion"] for r in rows),
+            "untestable": sum(r["verdict"] == UNTESTABLE for r in rows),
+            "family": rows[0]["family"] if rows else None}
 
 
 def _cells(cells: dict[CellKey, ScoredCell], tier: str) -> list[ScoredCell]:
-    return [cell for cell in cells.values() if cell.tier == tier and cell.scores]
+    return [cell for cell in cells.values() if cell.tier == tier]
 
 
 def _same_task(a: ScoredCell, b: ScoredCell) -> bool:
@@ -46,8 +48,8 @@ def _same_task(a: ScoredCell, b: ScoredCell) -> bool:
 
 def _row(cells: dict[CellKey, ScoredCell], local: ScoredCell, api: ScoredCell, options: StatsOptions) -> dict:
     row = compare(api, local, options)
-    kind = "optimized vs baseline" if api.optimizer == BASELINE else "optimized vs optimized"
-    gap_before = _baseline_gap(cells, local, api)
+    kind = "optimized vs baseline" if api.optimizer == options.baseline else "optimized vs optimized"
+    gap_before = _baseline_gap(cells, local, api, options.baseline)
     return {
         "task": local.task, "axes": local.axes, "kind": kind,
         "local_model": local.model, "local_optimizer": local.optimizer, "local": row["mean_new"],
@@ -57,16 +59,11 @@ def _row(cells: dict[CellKey, ScoredCell], local: ScoredCell, api: ScoredCell, o
     } | row
 
 
-def _baseline_gap(cells: dict[CellKey, ScoredCell], local: ScoredCell, api: ScoredCell) -> float | None:
+def _baseline_gap(cells: dict[CellKey, ScoredCell], local: ScoredCell, api: ScoredCell,
+                  baseline: str) -> float | None:
     """local baseline - api baseline (cell means), the gap before optimization."""
-    local_base = cells.get(replace(local.key, optimizer=BASELINE))
-    api_base = cells.get(replace(api.key, optimizer=BASELINE))
+    local_base = cells.get(baseline_key(local.key, baseline))
+    api_base = cells.get(baseline_key(api.key, baseline))
     if local_base is None or api_base is None or local_base.mean is None or api_base.mean is None:
         return None
     return local_base.mean - api_base.mean
-
-
-def _verdict(row: dict) -> str:
-    if row["delta"] is None or row["delta"] <= 0:
-        return "api ahead or tied"
-    return "inversion" if row["significant"] else "not distinguishable"

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pytest_arbitrage.stats.multiple import CORRECTIONS
-
 
 @dataclass
 class StatsOptions:
+    """Values are checked where users write them (`parse_alpha`, `parse_correction`), not here."""
+
     alpha: float = 0.05
     correction: str = "holm"
     baseline_records: list[dict] | None = None  # a saved run to compare with, example by example
@@ -20,14 +20,9 @@ class StatsOptions:
     n_bootstrap: int = 2000
     gate: object | None = None  # a gate.GateRule for the comparison with baseline_records
     include_partial: bool = False  # cells cut short by an interrupt or crash enter comparisons
-
-    def __post_init__(self) -> None:
-        if not 0 < self.alpha < 1:
-            raise ValueError(f"alpha must be between 0 and 1, got {self.alpha!r}")
-        if self.correction not in CORRECTIONS:
-            raise ValueError(
-                f"unknown correction {self.correction!r}; choose one of {', '.join(CORRECTIONS)}"
-            )
+    reference: str | None = None  # the scoreboard's api model (None: the best pairable api baseline per task)
+    baseline: str = "none"  # the optimizer every other one is measured against (`--baseline`)
+    mcnemar: str = "exact"  # McNemar's test for 0/1 scores: "exact" or "midp" (stats.paired.MCNEMAR_METHODS)
 
     def public(self) -> dict:
         """The options as stored in summary.json (no records, no price table)."""
@@ -35,5 +30,6 @@ class StatsOptions:
             "alpha": self.alpha, "correction": self.correction, "seed": self.seed,
             "confidence": self.confidence, "power": self.power,
             "n_permutations": self.n_permutations, "n_bootstrap": self.n_bootstrap,
-            "baseline_run": self.baseline_run,
+            "baseline_run": self.baseline_run, "reference": self.reference,
+            "baseline": self.baseline, "mcnemar": self.mcnemar,
         }

@@ -9,8 +9,9 @@ from __future__ import annotations
 from pytest_arbitrage.reports.gate import GateRule, judge
 from pytest_arbitrage.cell import CellKey
 from pytest_arbitrage.reports.cells import ScoredCell, group_cells
-from pytest_arbitrage.reports.comparisons import compare
+from pytest_arbitrage.reports.comparisons import compare, family_label
 from pytest_arbitrage.reports.options import StatsOptions
+from pytest_arbitrage.reports.verdicts import BETTER, WORSE
 
 
 def gate_rule(options: StatsOptions, family_size: int) -> GateRule:
@@ -31,8 +32,8 @@ def comparison_rows(cells: dict[CellKey, ScoredCell], options: StatsOptions) -> 
         verdict = judge(old, cell, row, rule)
         rows.append({"task": cell.task, "model": cell.model, "tier": cell.tier, "optimizer": cell.optimizer,
                      "axes": cell.axes, "old": row.get("mean_ref"), "new": row.get("mean_new")} | row | verdict
-                    | {"id": key.id, "family": f"gate ({rule.method})",
-                       "significant": verdict["verdict"] == "regression",
+                    | {"id": key.id, "family": _family(rule), "family_size": rule.family_size,
+                       "significant": verdict["finding"] in (BETTER, WORSE),
                        "regression": verdict["verdict"] == "regression",
                        "program_changed": _program_changed(old, cell)})
     return {
@@ -42,6 +43,11 @@ def comparison_rows(cells: dict[CellKey, ScoredCell], options: StatsOptions) -> 
         "only_in_saved_run": sorted(k.id for k in old_cells.keys() - cells.keys()),
         "only_in_this_run": sorted(k.id for k in cells.keys() - old_cells.keys()),
     }
+
+
+def _family(rule: GateRule) -> str:
+    """The gate's family: every cell of the run, each decided at alpha / m (Bonferroni)."""
+    return family_label("gate", rule.family_size, "none" if rule.correction == "none" else "bonferroni")
 
 
 def _program_changed(old: ScoredCell | None, new: ScoredCell) -> bool | None:

@@ -1,17 +1,19 @@
 """The report sections, each declared once: the rows it adds to summary.json and its tables.
 
 A new section is one module with its rows and table functions, plus one entry here; the
-summary, report.md, report.html and the terminal all read this list, in this order (the
-gate first, so a regression is the first thing a reader sees).
+summary, report.md, report.html and the terminal all read this list, in this order: the
+headline (counts of every verdict), the gate (so a regression is the first row a reader
+sees), the scoreboard and the deltas, the rest, and the per-cell table last.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
-from pytest_arbitrage.reports import tables
+from pytest_arbitrage.reports import charts, tables
 from pytest_arbitrage.reports.arbitrage import arbitrage_rows
 from pytest_arbitrage.reports.deltas import by_axis, delta_rows, lift_by_model
+from pytest_arbitrage.reports.headline import headline_rows, headline_table
 from pytest_arbitrage.reports.inversions import inversion_rows
 from pytest_arbitrage.reports.options import StatsOptions
 from pytest_arbitrage.reports.regressions import comparison_rows
@@ -34,6 +36,7 @@ class Section:
     rows: Rows
     tables: Callable[[dict], list[tables.Table]]  # summary -> its tables in report.md / report.html
     terminal: Callable[[dict], list[tables.Table]] | None  # what the terminal shows (None: nothing)
+    chart: Callable[[dict], str] | None = None  # report.html only: a chart shown above the tables
 
 
 def _one(table_fn):
@@ -41,18 +44,20 @@ def _one(table_fn):
 
 
 SECTIONS = (
+    Section("headline", lambda i, get: headline_rows(get), _one(headline_table), _one(headline_table)),
     Section("comparison", lambda i, get: comparison_rows(i.grouped, i.options), _one(tables.comparison_table),
             _one(tables.comparison_table)),
-    Section("cells", lambda i, get: i.entries, _one(tables.cell_table), _one(tables.cell_table)),
+    Section("arbitrage", lambda i, get: arbitrage_rows(i.comparable, {e["id"]: e for e in i.entries},
+                                                       get("inversions"), i.options),
+            _one(tables.arbitrage_table), _one(tables.arbitrage_table)),
     Section("deltas", lambda i, get: delta_rows(i.comparable, i.options), _one(tables.delta_table),
-            _one(tables.delta_table)),
+            _one(tables.delta_table), chart=charts.heatmaps),
     Section("lift_by_model", lambda i, get: lift_by_model(get("deltas")), _one(tables.lift_table),
-            _one(tables.lift_table)),
+            _one(tables.lift_table), chart=charts.lift_charts),
     Section("inversions", lambda i, get: inversion_rows(i.comparable, i.options), tables.inversion_tables,
             lambda summary: tables.inversion_tables(summary)[:1]),  # the claimed ones
-    Section("arbitrage", lambda i, get: arbitrage_rows(i.comparable, {e["id"]: e for e in i.entries}, i.options),
-            _one(tables.arbitrage_table), _one(tables.arbitrage_table)),
     Section("by_axis", lambda i, get: by_axis(get("deltas")), tables.axis_tables, None),
+    Section("cells", lambda i, get: i.entries, _one(tables.cell_table), _one(tables.cell_table)),
 )
 
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from pytest_arbitrage.pricing import load_prices
-from pytest_arbitrage.reports.cells import cell_entry, group_cells
+from pytest_arbitrage.reports.cells import cell_entry, cost_text, group_cells
 from pytest_arbitrage.reports.options import StatsOptions
 from pytest_arbitrage.reports.sections import Inputs, section_rows
+from pytest_arbitrage.stats.paired import EXACT_SIGN_FLIP_MAX
 
-SCHEMA = "pytest-arbitrage/summary/1"
+SCHEMA = "pytest-arbitrage/summary/2"  # 2: every comparison row has a verdict and a family; headline
 
 
 def methods_text(options: StatsOptions) -> dict[str, str]:
@@ -17,28 +18,47 @@ def methods_text(options: StatsOptions) -> dict[str, str]:
                  "means in % and deltas in percentage points (pp).",
         "cell_interval": f"{conf} interval of a cell mean: Wilson score for 0/1 scores, seeded "
                          f"BCa bootstrap ({options.n_bootstrap} resamples) otherwise.",
-        "pairing": "Comparisons pair examples by example_id; only examples scored in both "
-                   "cells are used, and the paired count n is shown.",
-        "test": "0/1 scores: exact McNemar test (binomial test on discordant pairs). Other "
-                "scores: two-sided sign-flip permutation test on paired differences (exact "
-                f"up to 16 non-zero differences, else {options.n_permutations} seeded "
-                "Monte Carlo sign flips).",
+        "pairing": "Comparisons pair examples by example_id (and by example_hash where both "
+                   "records carry one: equal ids holding different examples are never paired); "
+                   "only examples scored in both cells are used, and the paired count n is shown.",
+        "test": _test_text(options),
         "delta_interval": f"{conf} interval of a delta: Newcombe's paired-proportion interval "
                           "(method 10) for 0/1 scores, seeded BCa bootstrap of the paired "
                           "differences otherwise.",
         "agreement": "A delta's interval and its test are computed separately and can "
                      "disagree near the boundary; significance is decided by the adjusted "
                      "p-value alone.",
-        "correction": f"p-values adjusted with {options.correction} within each report's family "
-                      f"(deltas, inversions, scoreboard, run comparison); significant means "
-                      f"adjusted p < alpha = {options.alpha}.",
+        "correction": f"p-values adjusted with {options.correction} within one family per question: "
+                      "deltas (optimized vs baseline); local vs api (the inversions, whose pairs the "
+                      "scoreboard reuses, so a pair has one verdict in the whole report); the gate "
+                      "(alpha / m over the run's m cells). Each p adj is labelled with its family and "
+                      f"its size; significant means adjusted p < alpha = {options.alpha}.",
+        "verdicts": "Every comparison row has one verdict: significantly better or worse, not "
+                    "distinguishable (with its MDE), or untestable, with why: a missing cell or one "
+                    "with no scored example, no shared examples, examples that differ by "
+                    "example_hash, or too few pairs (even if all favoured one side, the test's "
+                    "p-value could not fall below alpha, or the gate's level). Untestable rows stay "
+                    "out of their family and are never counted as not significant.",
         "mde": f"MDE: smallest |delta| a two-sided paired test at alpha = {options.alpha} "
                f"(uncorrected) detects with {options.power:.0%} power at the paired n, from "
                "the observed spread of paired differences (normal approximation).",
-        "selection": "The scoreboard picks the best local and api cells on the same test "
-                     "examples it then compares, so its deltas lean optimistic for the "
-                     "local side.",
+        "scoreboard": "The scoreboard tests every optimized local cell against one reference "
+                      "api baseline per task: the pinned reference model, or else the api baseline "
+                      "with the highest mean among those sharing examples with a local candidate "
+                      "(a choice that can only favour the api side).",
     }
+
+
+def _test_text(options: StatsOptions) -> str:
+    mcnemar = ("mid-p McNemar test (2 x [P(X < b) + P(X = b) / 2] for the smaller discordant "
+               "count b; less conservative than exact)" if options.mcnemar == "midp"
+               else "exact McNemar test (binomial test on discordant pairs)")
+    floor = 1 / (options.n_permutations + 1)
+    return (f"0/1 scores: {mcnemar}. Other scores: two-sided sign-flip permutation test on paired "
+            f"differences, exact (every sign pattern) up to {EXACT_SIGN_FLIP_MAX} non-zero differences, "
+            f"else {options.n_permutations} seeded Monte Carlo sign flips, whose p-value is never below "
+            f"1/(R+1) = {floor:.2g}: a level below that floor cannot be reached (each row says which "
+            "test it used, `exact` and `n_resamples`).")
 
 
 def build_summary(
@@ -53,7 +73,8 @@ def build_summary(
         for cell in grouped.values()
     ]
     inputs = Inputs(grouped=grouped, comparable=comparable_cells(grouped, options), entries=entries, options=options)
-    return {"schema": SCHEMA, "meta": meta, "options": options.public(), "methods": methods_text(options),
+    methods = methods_text(options) | {"cost": cost_text(entries)}
+    return {"schema": SCHEMA, "meta": meta, "options": options.public(), "methods": methods,
             **section_rows(inputs)}
 
 

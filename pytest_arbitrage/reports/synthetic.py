@@ -51,4 +51,4 @@ def _continuous(p: float, u: float, rng: random.Random, noise: float) -> dict:
 
 def _usage(rng: random.Random) -> dict:
     return {"parse_error": False, "error": None, "latency_ms": round(rng.uniform(20, 200), 1),
-            "input_tokens": 100, "output_tokens": 20, "cost_usd": 0.0}
+            "input_tokens": 100, "output_tokens": 20}  # no cost_usd: priced from the tokens

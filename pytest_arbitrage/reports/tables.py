@@ -46,8 +46,17 @@ def usd(value: float | None) -> str:
     return "unknown" if value is None else f"${value:,.4f}"
 
 
-def star(row: dict) -> str:
-    return "★" if row.get("significant") else ""
+def verdict_text(row: dict, key: str = "verdict") -> str:
+    """A row's verdict (`reports.verdicts`), ★ when significant, and why (MDE, or why untestable)."""
+    mark = " ★" if row.get("significant") else ""
+    why = f": {row['why']}" if row.get("why") else ""
+    return f"{row.get(key) or MISSING}{mark}{why}"
+
+
+def p_adj_header(rows: list[dict]) -> str:
+    """`p adj in <family>`: the family each adjusted p-value was corrected in."""
+    families = sorted({r["family"] for r in rows if r.get("family")})
+    return f"p adj in {'; '.join(families)}" if families else "p adj"
 
 
 def axes_label(axes: dict) -> str:
@@ -61,11 +70,12 @@ def task_label(row: dict) -> str:
 
 def cell_table(summary: dict) -> Table:
     headers = ["cell", "tier", "status", "n", "mean", "95% CI", "parse err", "errors",
-               "latency ms", "tokens in/out", "cost", "$/1k ex", "no-op"]
+               "latency ms", "calls/ex", "tokens in/out", "cost", "$/1k ex", "no-op"]
     rows = [[
         c["id"], c["tier"], c["status"] or MISSING, str(c["n"]), pct(c["mean"]),
         interval_pct(c["ci_low"], c["ci_high"]), pct(c["parse_error_rate"]), pct(c["error_rate"]),
         MISSING if c["mean_latency_ms"] is None else f"{c['mean_latency_ms']:.0f}",
+        MISSING if c.get("lm_calls_per_example") is None else f"{c['lm_calls_per_example']:.2g}",
         f"{c['input_tokens']}/{c['output_tokens']}", usd(c["cost_usd"]), usd(c["cost_per_1k"]),
         {True: "yes", False: "no", None: MISSING}[c["noop"]],
     ] for c in summary["cells"]]
@@ -83,16 +93,17 @@ def _data_origins(cells: list[dict]) -> list[str]:
 
 
 def delta_table(summary: dict) -> Table:
+    rows = summary["deltas"]
     headers = ["task", "model", "optimizer", "n", "baseline", "optimized", "delta", "95% CI",
-               "p", "p adj", "sig", "MDE"]
-    rows = [[
+               "p", p_adj_header(rows), "MDE", "verdict"]
+    body = [[
         task_label(r), r["model"], r["optimizer"] + (" (no-op)" if r["noop"] else ""),
         str(r["n_paired"]), pct(r["baseline"]), pct(r["optimized"]), pp(r["delta"]),
         interval_pp(r["ci_low"], r["ci_high"]), pval(r["p"]), pval(r.get("p_adj")),
-        star(r) or ("" if r["p"] is not None else (r["note"] or "")), pp(r["mde"]).lstrip("+"),
-    ] for r in summary["deltas"]]
-    return Table("deltas", "Optimization delta (optimized − baseline, paired)", headers, rows,
-                 note=_family_note(summary["deltas"], summary))
+        pp(r["mde"]).lstrip("+"), verdict_text(r),
+    ] for r in rows]
+    return Table("deltas", "Optimization delta (optimized − baseline, paired)", headers, body,
+                 note=_family_note(summary))
 
 
 def lift_table(summary: dict) -> Table:
@@ -108,16 +119,19 @@ def lift_table(summary: dict) -> Table:
 
 
 def inversion_tables(summary: dict) -> list[Table]:
+    """The claimed inversions, then every other local-vs-api pair with its verdict."""
     inv = summary["inversions"]
+    claimed = [r for r in inv["rows"] if r["inversion"]]
+    others = [r for r in inv["rows"] if not r["inversion"]]
     headers = ["task", "kind", "local", "local score", "api", "api score", "delta", "95% CI",
-               "swing from baseline", "n", "p adj"]
-    note = (f"{len(inv['claimed'])} significant of {inv['tested']} local-vs-api pairs tested "
-            f"({summary['options']['correction']} over {inv['family_size']}).")
+               "swing from baseline", "n", "p", p_adj_header(inv["rows"])]
+    note = (f"{len(claimed)} claimed of {inv['tested']} local-vs-api pairs tested; {inv['untestable']} "
+            "untestable (below, with why). A pair has this verdict everywhere in the report.")
     return [
         Table("inversions", "Rank inversions (local significantly beats api)", headers,
-              [_inversion_row(r) for r in inv["claimed"]], note=note),
-        Table("inversions_nd", "Local ahead but not distinguishable", headers,
-              [_inversion_row(r) for r in inv["not_distinguishable"]]),
+              [_inversion_row(r) for r in claimed], note=note),
+        Table("inversions_other", "Local vs api: every other pair", headers + ["verdict"],
+              [_inversion_row(r) + [verdict_text(r)] for r in others]),
     ]
 
 
@@ -126,20 +140,27 @@ def _inversion_row(r: dict) -> list[str]:
     return [task_label(r), r["kind"], f"{r['local_model']} ({r['local_optimizer']})",
             pct(r["local"]), f"{r['api_model']} ({r['api_optimizer']})", pct(r["api"]),
             pp(r["delta"]), interval_pp(r["ci_low"], r["ci_high"]), swing, str(r["n_paired"]),
-            pval(r["p_adj"])]
+            pval(r["p"]), pval(r["p_adj"])]
 
 
 def arbitrage_table(summary: dict) -> Table:
-    headers = ["task", "best api baseline", "$/1k ex", "best local optimized", "$/1k ex",
-               "delta", "95% CI", "n", "p adj", "verdict"]
+    """Every optimized local cell against the task's reference api baseline."""
+    board = summary["arbitrage"]
+    headers = ["task", "reference api (baseline)", "$/1k ex", "local candidate", "$/1k ex",
+               "delta", "95% CI", "n", "p", p_adj_header(board), "verdict"]
     rows = [[
         task_label(r), f"{r['api_model'] or MISSING}: {pct(r['api'])}", usd(r["api_cost_per_1k"]),
         f"{r['local_model'] or MISSING} ({r['local_optimizer'] or MISSING}): {pct(r['local'])}",
         usd(r["local_cost_per_1k"]), pp(r["delta"]), interval_pp(r["ci_low"], r["ci_high"]),
-        str(r["n_paired"]), pval(r["p_adj"]), r["verdict"],
-    ] for r in summary["arbitrage"]]
-    return Table("arbitrage", "Arbitrage scoreboard (local − api)", headers, rows,
-                 note=_family_note(summary["arbitrage"], summary))
+        _n(r["n_paired"]), pval(r["p"]), pval(r["p_adj"]), verdict_text(r),
+    ] for r in board]
+    pinned = summary["options"].get("reference")
+    reference = (f"Reference: {pinned} (pinned)." if pinned else
+                 "Reference: per task, the api baseline with the highest mean among those sharing examples "
+                 "with a local candidate (pin one with --arb-reference=MODEL).")
+    return Table("arbitrage", "Arbitrage scoreboard (local − reference api)", headers, rows,
+                 note=f"{reference} Every local candidate is tested; the pairs and their verdicts are the "
+                      f"inversion family's. {_family_note(summary)}")
 
 
 def comparison_table(summary: dict) -> Table | None:
@@ -147,13 +168,14 @@ def comparison_table(summary: dict) -> Table | None:
     comp = summary.get("comparison")
     if comp is None:
         return None
-    headers = ["cell", "n", "saved", "this run", "delta", "95% CI", "p", "p adj", "MDE", "verdict",
-               "program"]
+    headers = ["cell", "n", "saved", "this run", "delta", "95% CI", "p", p_adj_header(comp["rows"]), "MDE",
+               "verdict", "paired test", "program"]
     ordered = sorted(comp["rows"], key=lambda r: (not r.get("fails"), r["id"]))
     rows = [[
         r["id"], _n(r.get("n_paired")), pct(r.get("old")), pct(r.get("new")), pp(r.get("delta")),
         interval_pp(r.get("ci_low"), r.get("ci_high")), pval(r.get("p")), pval(r.get("p_adj")),
-        pp(r.get("mde_gate")).lstrip("+"), _verdict(r), _program(r.get("program_changed")),
+        pp(r.get("mde_gate")).lstrip("+"), _verdict(r), verdict_text(r, "finding"),
+        _program(r.get("program_changed")),
     ] for r in ordered]
     extra = [r["message"] for r in ordered if r.get("message")]
     extra += [f"only in saved run (not judged): {cid}" for cid in comp["only_in_saved_run"]]
@@ -186,11 +208,10 @@ def axis_tables(summary: dict) -> list[Table]:
     ] for r in rows]) for name, rows in summary.get("by_axis", {}).items()]
 
 
-def _family_note(rows: list[dict], summary: dict) -> str:
+def _family_note(summary: dict) -> str:
     options = summary["options"]
-    tested = sum(r.get("p") is not None for r in rows)
-    return (f"★ = significant after {options['correction']} correction over {tested} "
-            f"comparisons at alpha = {options['alpha']}.")
+    return (f"★ = significant: adjusted p < alpha = {options['alpha']} within the row's family; "
+            "untestable rows are outside every family.")
 
 
 def all_tables(summary: dict) -> list[Table]:

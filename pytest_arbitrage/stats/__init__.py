@@ -1,16 +1,23 @@
-"""Statistics for cells and paired comparisons: plain functions, no pytest."""
-from pytest_arbitrage.stats.intervals import (
-    bootstrap_mean_interval,
-    mean_interval,
-    newcombe_paired_interval,
-    wilson_interval,
-)
-from pytest_arbitrage.stats.multiple import CORRECTIONS, adjust_pvalues
-from pytest_arbitrage.stats.paired import mcnemar_exact_p, paired_comparison, sign_flip_p
-from pytest_arbitrage.stats.power import minimum_detectable_effect
+"""Statistics for cells and paired comparisons: plain functions, no pytest.
 
-__all__ = [
-    "CORRECTIONS", "adjust_pvalues", "bootstrap_mean_interval", "mcnemar_exact_p",
-    "mean_interval", "minimum_detectable_effect", "newcombe_paired_interval",
-    "paired_comparison", "sign_flip_p", "wilson_interval",
-]
+Names are imported on first use, so the option table can read `stats.levels` without numpy.
+"""
+from __future__ import annotations
+
+import importlib
+
+_PUBLIC = {
+    "bootstrap_mean_interval": "intervals", "mean_interval": "intervals",
+    "newcombe_paired_interval": "intervals", "wilson_interval": "intervals",
+    "CORRECTIONS": "levels", "adjust_pvalues": "multiple",
+    "mcnemar_exact_p": "paired", "mcnemar_midp": "paired", "mcnemar_p": "paired",
+    "paired_comparison": "paired", "sign_flip_p": "paired",
+    "minimum_detectable_effect": "power",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'pytest_arbitrage.stats' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"pytest_arbitrage.stats.{_PUBLIC[name]}"), name)

@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-CORRECTIONS = ("holm", "bonferroni", "bh", "none")
+from pytest_arbitrage.stats.levels import CORRECTIONS
 
 
 def adjust_pvalues(pvalues: Sequence[float | None], method: str = "holm") -> list[float | None]:

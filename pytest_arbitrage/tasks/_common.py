@@ -91,7 +91,7 @@ def make_loader(spec: DataSpec) -> Callable[[DataSource], Splits]:
         kinds = ", ".join(("offline", *HUB_KINDS, "file"))
         raise ValueError(f"unknown data source kind {source.kind!r}; valid kinds: {kinds}")
 
-    load.data_spec = spec  # several tasks may share one spec (pipeline_d* use heart_disease's)
+    load.data_spec = spec
     return load
 
 
@@ -185,7 +185,7 @@ def hub_revisions() -> dict[str, str]:
 
 
 def hub_tasks() -> list[str]:
-    """The tasks whose own DataSpec names a hub dataset (pipeline_d* share heart_disease's)."""
+    """The tasks whose own DataSpec names a hub dataset."""
     from pytest_arbitrage.tasks import all_tasks  # the registry imports the task modules, which import us
 
     specs = {name: getattr(task.load, "data_spec", None) or _SPECS.get(name) for name, task in all_tasks().items()}

@@ -90,7 +90,7 @@ TASK = register(
     Task(
         name="agent_monitor",
         description="Agent-trace monitoring: doom_loop / api_confusion / verbose_thinking / making_progress; accuracy.",
-        make_program=lambda: dspy.Predict(MonitorTrace),
+        signature=MonitorTrace,
         load=make_loader(DATA),
         score=label_scorer("state", LABELS),
     )

@@ -78,7 +78,7 @@ TASK = register(
         max_tokens=160,
         name="agentic",
         description="Implicit multi-step yes/no reasoning (StrategyQA), chain of thought; accuracy.",
-        make_program=lambda: dspy.ChainOfThought(StrategyQuestion),
+        signature=StrategyQuestion, module="cot",
         load=make_loader(DATA),
         score=yes_no_scorer("answer"),
     )

@@ -75,7 +75,7 @@ TASK = register(
     Task(
         name="analysis",
         description="Yes/no reading comprehension over a passage (BoolQ); accuracy.",
-        make_program=lambda: dspy.Predict(PassageQuestion),
+        signature=PassageQuestion,
         load=make_loader(DATA),
         score=yes_no_scorer("answer"),
     )

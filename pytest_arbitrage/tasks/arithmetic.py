@@ -30,7 +30,7 @@ TASK = register(
     Task(
         name="arithmetic",
         description="One-step arithmetic word problems (seeded, offline); numeric match.",
-        make_program=lambda: dspy.Predict(Arithmetic),
+        signature=Arithmetic,
         load=make_loader(DATA),
         score=score_number,
     )

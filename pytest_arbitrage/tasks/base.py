@@ -87,32 +87,68 @@ class Task:
     """A benchmark task.
 
     name: short identifier used in cell ids (letters, digits, underscores; no "-").
-    make_program: builds a fresh, unoptimized DSPy module (baseline and optimized
-        cells of a task start from the same module).
     load: returns the fixed splits for a data source.
     score: scores one prediction against its gold example.
+    signature: the task's DSPy signature; with it the task's program is `module` over it and
+        the `module` and `depth` axes can rebuild it (SPEC 10).
+    module: the task's own module over `signature` (`predict`, `cot`, ...).
+    make_program: builds a fresh, unoptimized DSPy module, for a program of your own (then
+        the module and depth axes do not apply). Baseline and optimized cells start from it.
+    pipeline: the task can run as a chain of steps (`--arb-depth`).
     binary: True when every score is 0 or 1 (selects exact McNemar / Wilson).
     pass_threshold: a score at or above this counts as a success when an optimizer
         needs a yes/no answer (bootstrapping demos).
-    axes: extra grouping keys reports can group by, e.g. {"depth": 3}.
     max_tokens: generation budget per LM call; short answers need few tokens, and tiny
         models that ignore the format would otherwise ramble to any limit.
     """
 
     name: str
     description: str
-    make_program: Callable[[], dspy.Module]
     load: Callable[[DataSource], Splits]
     score: Callable[[dspy.Example, dspy.Prediction], Score]
+    signature: type[dspy.Signature] | None = None
+    module: str = "predict"
+    make_program: Callable[[], dspy.Module] | None = None
+    pipeline: bool = False
     binary: bool = True
     pass_threshold: float = 1.0
-    axes: Mapping[str, str | int] = field(default_factory=dict)
     max_tokens: int = 48
+
+    def __post_init__(self) -> None:
+        if self.make_program is None or isinstance(self.make_program, _SignatureProgram):
+            if self.signature is None:
+                raise ValueError(f"task {self.name!r} needs a signature or a make_program")
+            object.__setattr__(self, "make_program", _SignatureProgram(self))
+
+    def program(self, module: str | None = None, depth: int | None = None) -> dspy.Module:
+        """A fresh program for a cell's `module` and `depth` axes (None: the task's own)."""
+        if module is None and depth is None:
+            return self.make_program()
+        from pytest_arbitrage.modules import build_program
+
+        return build_program(self, module, depth)
+
+    def answer_ok(self, pred: dspy.Prediction) -> bool:
+        """A label-free check (for BestOfN/Refine rewards): every output field came back non-empty."""
+        fields = self.signature.output_fields if self.signature is not None else pred.keys()
+        return all(str(pred.get(name) or "").strip() for name in fields)
 
     def dspy_metric(self, example: dspy.Example, pred: dspy.Prediction, trace=None, *_args) -> float | bool:
         """DSPy's metric convention: a float when evaluating, a bool while bootstrapping (`trace` set)."""
         score = self.score(example, pred)
         return score.passed(self.pass_threshold) if trace is not None else score.value
+
+
+@dataclass(frozen=True)
+class _SignatureProgram:
+    """A task's own program from its signature and module (rebuilt when `dataclasses.replace` changes them)."""
+
+    task: Task = field(repr=False, compare=False)
+
+    def __call__(self) -> dspy.Module:
+        from pytest_arbitrage.modules import build_program
+
+        return build_program(self.task, self.task.module, None)
 
 
 def stable_id(prefix: str, payload: object) -> str:

@@ -129,7 +129,7 @@ TASK = register(
     Task(
         name="classification",
         description="Banking customer intent classification (Banking77, 77 intents); accuracy.",
-        make_program=lambda: dspy.Predict(Intent),
+        signature=Intent, pipeline=True,
         load=make_loader(DATA),
         score=score,
     )

@@ -122,7 +122,7 @@ TASK = register(
         max_tokens=256,
         name="code",
         description="Python functions: compile on MBPP, pass@1 on HumanEval in a sandbox.",
-        make_program=lambda: dspy.Predict(WriteCode),
+        signature=WriteCode,
         load=load,
         score=score,
     )

@@ -96,7 +96,7 @@ TASK = register(
     Task(
         name="heart_disease",
         description="Heart disease yes/no from a patient record (UCI HeartDisease); accuracy.",
-        make_program=lambda: dspy.Predict(Diagnose),
+        signature=Diagnose, pipeline=True,
         load=make_loader(DATA),
         score=yes_no_scorer("diagnosis"),
     )

@@ -41,7 +41,7 @@ TASK = register(
         max_tokens=160,
         name="math",
         description="GSM8K-style multi-step word problems, chain of thought; numeric match.",
-        make_program=lambda: dspy.ChainOfThought(MathProblem),
+        signature=MathProblem, module="cot",
         load=make_loader(DATA),
         score=score_number,
     )

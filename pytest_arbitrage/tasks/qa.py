@@ -85,7 +85,7 @@ TASK = register(
     Task(
         name="qa",
         description="Multi-hop QA over context paragraphs (HotPotQA distractor); token F1 (EM in details).",
-        make_program=lambda: dspy.Predict(MultiHopQuestion),
+        signature=MultiHopQuestion, pipeline=True,
         load=make_loader(DATA),
         score=score,
         binary=False,

@@ -67,7 +67,7 @@ TASK = register(
     Task(
         name="rag",
         description="Answer from a given context (SQuAD); token F1 x faithfulness to the context.",
-        make_program=lambda: dspy.Predict(ContextAnswer),
+        signature=ContextAnswer,
         load=make_loader(DATA),
         score=score,
         binary=False,

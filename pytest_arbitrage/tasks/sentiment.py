@@ -129,7 +129,7 @@ TASK = register(
     Task(
         name="sentiment",
         description="3-class sentiment (positive/negative/neutral) of short texts; accuracy.",
-        make_program=lambda: dspy.Predict(Sentiment),
+        signature=Sentiment,
         load=make_loader(DATA),
         score=label_scorer("sentiment", LABELS),
     )

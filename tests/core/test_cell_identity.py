@@ -26,7 +26,7 @@ def test_records_and_reports_key_cells_the_same_way():
 
 def test_the_grid_is_ordered_and_carries_axes_and_tiers():
     models = [parse_model_spec("openai/m"), parse_model_spec("llamacpp/smollm2-135m")]
-    cells = build_grid(("a", "b"), models, ("none", "labeled"), axes_of=lambda t: {"depth": 3} if t == "b" else {})
+    cells = build_grid(("a", "b"), models, ("none", "labeled"), axes_of=lambda t, o: [{"depth": 3} if t == "b" else {}])
     assert [c.id for c in cells][:4] == ["a-openai/m-none", "a-openai/m-labeled",
                                          "a-llamacpp/smollm2-135m-none", "a-llamacpp/smollm2-135m-labeled"]
     assert cells[-1].id == "b-llamacpp/smollm2-135m-labeled[depth=3]"

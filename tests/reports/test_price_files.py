@@ -95,7 +95,8 @@ def test_a_good_toml_file_at_top_level_or_under_models(tmp_path):
 
 
 def test_cost_is_never_nan_even_for_a_hand_built_table():
+    """A NaN price makes the cost unknown (None), never NaN and never a silent 0."""
     prices = {"m": {"input": math.nan, "output": 1.0}, "i": {"input": math.inf, "output": 0.0}}
-    assert cost_usd("m", 1000, 1000, prices) == 0.0
-    assert cost_usd("i", 0, 1000, prices) == 0.0
+    assert cost_usd("m", 1000, 1000, prices) is None
+    assert cost_usd("i", 0, 1000, prices) is None
     assert cost_usd("gpt-4o", 1_000_000, 0, load_prices(None)) == pytest.approx(2.5)

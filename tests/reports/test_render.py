@@ -31,12 +31,21 @@ def summary():
                          options=StatsOptions(baseline_records=old, baseline_run="old"))
 
 
-def test_markdown_has_every_section_and_the_methods(summary):
+READING_ORDER = ("## Headline", "## Gate: this run vs old", "## Arbitrage scoreboard", "## Optimization delta",
+                 "## Optimization lift by model", "## Rank inversions", "## Local vs api: every other pair",
+                 "## Cells", "## Methods")
+
+
+def test_markdown_has_every_section_in_reading_order(summary):
     text = render_markdown(summary)
-    for title in ("## Cells", "## Optimization delta", "## Optimization lift by model",
-                  "## Rank inversions", "## Arbitrage scoreboard", "## Gate: this run vs old",
-                  "## Methods"):
-        assert title in text
+    positions = [text.index(title) for title in READING_ORDER]
+    assert positions == sorted(positions), "headline, gate, scoreboard and deltas first; the cells last"
+    assert "significant of" not in text.split("## Headline")[0]
+    headline = text.split("## Headline")[1].split("## Gate")[0]
+    assert "4 of 8 deltas tested significant (4 better, 0 worse)" in headline
+    assert "8 inversions claimed of 8 local-vs-api pairs tested" in headline
+    assert "local significantly beats the reference api on 2 of 2 tasks" in headline
+    assert "0 pairs untestable" in headline
     assert "| math " in text and "★" in text and "McNemar" in text
     assert text.count("significantly worse than the saved run old") == 12  # every cell dropped from 100%
 
@@ -78,6 +87,49 @@ def test_html_is_self_contained_and_escapes_text(summary):
     heatmaps = [t for t in parser.tags if t == ("table", "heatmap")]
     assert len(heatmaps) == 2  # bootstrap and mipro
     assert sum(1 for t in parser.tags if t == ("svg", "lift-chart")) == 2
+    h2 = [line.split("</h2>")[0] for line in html.split("<h2>")[1:]]
+    assert h2[:4] == ["Headline", "Gate: this run vs old (paired, this − saved)",
+                      "Arbitrage scoreboard (local − reference api)", "Optimization delta heatmap"]
+    assert h2[-2:] == ["Cells", "Methods"]
+
+
+class HeatCells(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.cells = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "td" and "delta" in attrs.get("class", "") and "empty" not in attrs.get("class", ""):
+            self.cells.append(attrs)
+
+
+def rgb(style: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in style.split("rgb(")[1].split(")")[0].split(","))
+
+
+def test_heatmap_colour_is_saturated_only_when_significant(summary):
+    parser = HeatCells()
+    parser.feed(render_html(summary))
+    by_kind = {}
+    for cell in parser.cells:
+        by_kind.setdefault(cell["class"], []).append(cell)
+    verdicts = [r["verdict"] for r in summary["deltas"]]
+    assert len(by_kind["delta sig"]) == verdicts.count("significantly better") + verdicts.count("significantly worse")
+    assert len(by_kind["delta nd"]) == verdicts.count("not distinguishable") > 0
+    for cell in by_kind["delta nd"]:  # at most a quarter of the way from white to the full colour
+        assert min(rgb(cell["style"])) >= 255 - 0.25 * (255 - 26) - 1, cell
+        assert cell["title"].startswith("not distinguishable: MDE ")
+    for cell in by_kind["delta sig"]:  # these deltas are above 30pp: the full colour
+        assert rgb(cell["style"]) == (26, 150, 65)
+
+
+def test_an_untestable_delta_is_grey_and_says_why():
+    records, cells = synthetic_run(lifted, n=4, tasks=("math",))
+    parser = HeatCells()
+    parser.feed(render_html(build_summary(records, cells, meta={}, options=StatsOptions())))
+    assert {c["class"] for c in parser.cells} == {"delta untestable"}
+    assert all("too few pairs: 4 shared examples" in c["title"] for c in parser.cells)
 
 
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -109,6 +161,9 @@ def test_html_renders_in_headless_chromium_without_errors(tmp_path, summary, bro
     page.wait_for_load_state("load")
     significant = sum(r["significant"] for r in summary["deltas"])
     assert page.locator("table.heatmap td.delta.sig").count() == significant > 0
+    hatched = page.locator("table.heatmap td.delta.nd").first
+    assert "repeating-linear-gradient" in hatched.evaluate("e => getComputedStyle(e).backgroundImage")
+    assert page.locator("h2").first.inner_text() == "Headline"
     assert page.locator("svg.lift-chart rect.bar").count() == len(summary["lift_by_model"])
     box = page.locator("svg.lift-chart").first.bounding_box()
     assert box["width"] > 300 and box["height"] > 20
@@ -118,6 +173,8 @@ def test_html_renders_in_headless_chromium_without_errors(tmp_path, summary, bro
     page.locator("#table-cells th").first.click()  # second click sorts descending
     assert first_cell.inner_text() != before
     assert errors == []
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)  # for a person to look at
     page.close()
 
 

@@ -73,7 +73,9 @@ def test_lift_by_model_counts_significant_apart_from_raw(summary):
 
 
 def test_inversions_claimed_only_when_significant(summary):
-    claimed = summary["inversions"]["claimed"]
+    inversions = summary["inversions"]
+    claimed = [r for r in inversions["rows"] if r["inversion"]]
+    assert inversions["claimed"] == len(claimed) and inversions["pairs"] == len(inversions["rows"]) == 4
     assert {(r["task"], r["kind"]) for r in claimed} == {
         ("math", "optimized vs baseline"), ("math", "optimized vs optimized"),
         ("qa", "optimized vs baseline"), ("qa", "optimized vs optimized"),
@@ -90,9 +92,10 @@ def test_small_local_lead_is_listed_as_not_distinguishable():
 
     records, cells = synthetic_run(close, n=40, noise=0.1, seed=3)
     inversions = summarise(records, cells)["inversions"]
-    assert inversions["claimed"] == []
-    leads = inversions["not_distinguishable"]
-    assert leads and all(r["delta"] > 0 and not r["significant"] for r in leads)
+    assert inversions["claimed"] == 0
+    leads = [r for r in inversions["rows"] if r["delta"] > 0]
+    assert leads and all(r["verdict"] == "not distinguishable" and not r["significant"] for r in leads)
+    assert all(r["why"].startswith("MDE ") for r in leads)
 
 
 def test_arbitrage_scoreboard_verdicts_and_costs(summary):
@@ -121,7 +124,8 @@ def test_missing_cells_and_partial_pairs_are_explicit():
     skipped = by(summary["cells"], model=API, optimizer="bootstrap")
     assert (skipped["n"], skipped["mean"], skipped["ci_low"], skipped["status"]) == (0, None, None, "skipped")
     api_delta = by(summary["deltas"], model=API)
-    assert api_delta["p"] is None and api_delta["significant"] is False and api_delta["note"]
+    assert api_delta["p"] is None and api_delta["significant"] is False and api_delta["p_adj"] is None
+    assert (api_delta["verdict"], api_delta["why"]) == ("untestable", f"math-{API}-bootstrap has no scored example")
     local_delta = by(summary["deltas"], model=LOCAL)
     assert (local_delta["n_paired"], local_delta["n_ref"], local_delta["family_size"]) == (29, 30, 1)
 

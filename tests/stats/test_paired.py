@@ -38,16 +38,38 @@ def test_exact_sign_flip_matches_scipy_permutation_test():
     rng = np.random.default_rng(8)
     for _ in range(20):
         diffs = np.round(rng.normal(0.1, 0.3, size=int(rng.integers(3, 11))), 3)
-        ours, method = sign_flip_p(diffs)
-        assert method == "sign-flip-exact"
-        assert ours == pytest.approx(scipy_sign_flip(diffs), abs=1e-9)
+        ours = sign_flip_p(diffs)
+        assert (ours.method, ours.exact, ours.n_resamples) == ("sign-flip-exact", True, 2 ** diffs.size)
+        assert ours.p == pytest.approx(scipy_sign_flip(diffs), abs=1e-9)
+
+
+def convolution_sign_flip(diffs) -> float:
+    """Exact two-sided sign-flip p for integer diffs, from the distribution of the signed sum."""
+    dist = {0: 1.0}
+    for d in diffs:
+        nxt: dict = {}
+        for total, p in dist.items():
+            for step in (d, -d):
+                nxt[total + step] = nxt.get(total + step, 0.0) + p / 2
+        dist = nxt
+    observed = abs(sum(diffs))
+    return sum(p for total, p in dist.items() if abs(total) >= observed)
+
+
+@pytest.mark.parametrize("k", [17, EXACT_SIGN_FLIP_MAX])
+def test_sign_flip_enumerates_every_pattern_up_to_the_maximum(k):
+    """Beyond 2**16 patterns the test is still exact; checked against the sum's exact distribution."""
+    diffs = np.random.default_rng(k).choice([-3, -2, -1, 1, 2, 3, 4], size=k)
+    ours = sign_flip_p(diffs)
+    assert ours.exact and ours.n_resamples == 2 ** k
+    assert ours.p == pytest.approx(convolution_sign_flip([int(d) for d in diffs]), abs=1e-12)
 
 
 def test_monte_carlo_sign_flip_is_seeded_and_close_to_normal_theory():
     diffs = np.random.default_rng(2).normal(0.05, 0.3, size=200)
-    p, method = sign_flip_p(diffs, seed=1)
-    assert method == "sign-flip-monte-carlo"
-    assert p == sign_flip_p(diffs, seed=1)[0]
+    p, method, n_resamples, exact = sign_flip_p(diffs, seed=1, n_resamples=5000)
+    assert (method, n_resamples, exact) == ("sign-flip-monte-carlo", 5000, False)
+    assert p == sign_flip_p(diffs, seed=1, n_resamples=5000).p
     z = abs(diffs.sum()) / np.sqrt(np.sum(diffs**2))
     from scipy.stats import norm
 
@@ -81,7 +103,8 @@ def test_continuous_comparison_uses_sign_flip_and_bootstrap():
     new = {k: min(1.0, v + 0.1) for k, v in ref.items()}
     row = paired_comparison(ref, new, binary=False, seed=3)
     assert row["test"] == "sign-flip-monte-carlo"
-    assert row["p"] < 0.001
+    assert (row["exact"], row["n_resamples"], row["p_floor"]) == (False, 10_000, 1 / 10_001)
+    assert row["p_floor"] <= row["p"] < 0.001
     assert row["ci_low"] <= row["delta"] <= row["ci_high"]
     assert row["ci_method"] == "paired-bootstrap-bca"
 
@@ -113,3 +136,18 @@ def test_power_at_the_mde_is_near_the_target():
     mde = minimum_detectable_effect(diffs)
     power = mcnemar_power(n, p_ref + mde, p_ref, 4000, rng)
     assert 0.7 <= power <= 0.92
+
+
+def test_a_monte_carlo_p_value_never_goes_below_its_floor():
+    """However strong the effect, R resamples cannot give p < 1/(R+1); the row states that floor."""
+    ref = {str(i): 0.0 for i in range(60)}
+    new = {str(i): 0.5 + i / 200 for i in range(60)}
+    row = paired_comparison(ref, new, binary=False, n_resamples=99)
+    assert row["p"] == row["p_floor"] == pytest.approx(1 / 100)
+
+
+def test_small_continuous_comparisons_are_exact_and_say_so():
+    ref = {str(i): 0.2 for i in range(12)}
+    new = {str(i): 0.2 + 0.05 * (i % 3) for i in range(12)}
+    row = paired_comparison(ref, new, binary=False)
+    assert (row["test"], row["exact"], row["n_resamples"], row["p_floor"]) == ("sign-flip-exact", True, 2 ** 8, None)

@@ -26,7 +26,6 @@ GOLD = {
     "classification": ("intent",), "code": ("entry_point", "tests", "code"), "extraction": ("entities",),
     "heart_disease": ("diagnosis",), "math": ("answer",), "qa": ("answer",), "rag": ("answer", "answers"),
     "sentiment": ("sentiment",), "synthesis": ("summary",), "weather_feel": ("feel",),
-    **{f"pipeline_d{k}": ("diagnosis",) for k in (1, 2, 3, 5)},
 }
 
 

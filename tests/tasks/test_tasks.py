@@ -12,7 +12,7 @@ from pytest_arbitrage.tasks.base import DataSource, stable_id
 
 EXPECTED = {
     "sentiment", "arithmetic", "classification", "math", "qa", "extraction", "analysis", "synthesis", "agentic",
-    "rag", "code", "agent_monitor", "heart_disease", "pipeline_d1", "pipeline_d2", "pipeline_d3", "pipeline_d5",
+    "rag", "code", "agent_monitor", "heart_disease",
 }
 TASKS = sorted(all_tasks())
 
@@ -45,19 +45,20 @@ def test_example_ids_come_from_content():
     assert example.example_id == stable_id("sentiment", fields)
 
 
-def test_pipeline_tasks_share_examples_and_group_by_depth():
-    depths = {get_task(f"pipeline_d{k}").axes["depth"]: get_task(f"pipeline_d{k}") for k in (1, 2, 3, 5)}
-    assert sorted(depths) == [1, 2, 3, 5]
-    assert {t.axes["pipeline"] for t in depths.values()} == {"heart_disease"}
-    ids = {k: [e.example_id for e in t.load().test] for k, t in depths.items()}
-    assert ids[1] == ids[5] == [e.example_id for e in get_task("heart_disease").load().test]
-    for k, task in depths.items():
-        predictors = task.make_program().predictors()
-        assert len(predictors) == k
-        signatures = [tuple(p.signature.input_fields) + tuple(p.signature.output_fields) for p in predictors]
-        assert len(set(signatures)) == k, "each step is a different predictor"
+@pytest.mark.parametrize("name", ["classification", "heart_disease", "qa"])
+def test_depth_builds_a_chain_of_distinct_steps_ending_in_the_tasks_own(name):
+    task = get_task(name)
+    own_outputs = list(task.signature.output_fields)
+    for depth in (1, 2, 3, 4, 5):
+        predictors = task.program(depth=depth).predictors()
+        assert len(predictors) == depth
+        assert list(predictors[-1].signature.output_fields) == own_outputs
+        instructions = [p.signature.instructions for p in predictors]
+        assert len(set(instructions)) == depth, "each step is a different predictor"
         for before, after in zip(predictors, predictors[1:]):
-            assert list(before.signature.output_fields) == list(after.signature.input_fields)
+            (notes,) = before.signature.output_fields
+            assert notes in after.signature.input_fields, "each step reads the previous step's notes"
+            assert set(task.signature.input_fields) <= set(after.signature.input_fields)
 
 
 # ---------------------------------------------------------------- file source
