@@ -2,7 +2,8 @@
 
 Everything that names a cell uses `CellKey`: the grid and the pytest ids, records and
 cell infos (as flat fields), the program cache and the reports. `CellKey.id` is the one
-id format: `<task>-<model>-<optimizer>`, with `[axis=value,...]` when the cell has axes.
+id format: `<task>-<model>-<optimizer>`, with `[axis:value,...]` when the cell has axes
+(a colon, not `=`, so `pytest -k "demos:2"` can select on it: `-k` takes no `=`).
 
 Two cells are the same cell when task, model, optimizer and axes agree; the tier is
 carried with the key (it follows from the model spec) but does not tell cells apart, so a
@@ -42,7 +43,7 @@ class CellKey:
 
     @property
     def id(self) -> str:
-        extra = ",".join(f"{k}={v}" for k, v in self.axes)
+        extra = ",".join(f"{k}:{v}" for k, v in self.axes)
         return f"{self.task}-{self.model}-{self.optimizer}" + (f"[{extra}]" if extra else "")
 
     @property

@@ -17,8 +17,7 @@ from pytest_arbitrage.run_folder import RunNotFound, finish_run, load_run, resol
 from pytest_arbitrage.record_schema import check_baseline
 from pytest_arbitrage.reports.deltas import BASELINE
 from pytest_arbitrage.reports.gate import GateRule
-from pytest_arbitrage.stats.paired import MCNEMAR_METHODS
-from pytest_arbitrage.stats.levels import CORRECTIONS, parse_alpha, parse_correction
+from pytest_arbitrage.stats.levels import CORRECTIONS, MCNEMAR_METHODS, parse_alpha, parse_correction
 
 EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
@@ -68,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="the optimizer every other one is compared with (default: none)")
         command.add_argument("--mcnemar", choices=MCNEMAR_METHODS, default="exact",
                              help="McNemar's test for 0/1 scores: exact (default) or midp")
+        command.add_argument("--reference", default=None, metavar="MODEL",
+                             help="the api model the scoreboard measures local cells against")
     data_cli.add_parser(sub)
     merge.add_parser(sub)
     return parser
@@ -92,7 +93,7 @@ def _options(args: argparse.Namespace, records: list[dict], **extra) -> StatsOpt
         print(f"warning: no record has optimizer {BASELINE!r}, so deltas have no reference cell; "
               f"name the baseline with --baseline (optimizers present: {optimizers})", file=sys.stderr)
     return StatsOptions(alpha=args.alpha, correction=args.correction, prices=load_prices(args.prices),
-                        baseline=baseline, mcnemar=args.mcnemar, **extra)
+                        baseline=baseline, mcnemar=args.mcnemar, reference=args.reference, **extra)
 
 
 def run_compare(args: argparse.Namespace) -> int:

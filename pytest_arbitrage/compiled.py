@@ -9,7 +9,7 @@ from pathlib import Path
 import dspy
 
 from pytest_arbitrage.grid import GridCell
-from pytest_arbitrage.optimizers import CompileJob, budget, compile_program, is_noop
+from pytest_arbitrage.optimizers import CompileJob, budget, compile_program, is_noop, learning_curve
 from pytest_arbitrage.options import Settings
 from pytest_arbitrage.program_cache import ProgramKey, digest, load_or_compile
 from pytest_arbitrage.providers import MODEL_ID_KEY, adapter_for
@@ -26,6 +26,7 @@ class CompiledProgram:
     seed: int | None = None  # the optimizer seed of the program kept
     dev_scores: dict | None = None  # seed -> dev score, when seeds were selected on dev
     settings: dict | None = None  # the optimizer budget it was compiled with
+    learning_curve: list | None = None  # the optimizer's dev score per trial/iteration (optimizers.learning_curve)
 
 
 def compiled_program(cell: GridCell, task, cell_data, *, lm, teacher_lm, settings: Settings) -> CompiledProgram:
@@ -51,7 +52,7 @@ def compiled_program(cell: GridCell, task, cell_data, *, lm, teacher_lm, setting
     program = keep_demos(loaded.program, axes["demos"]) if "demos" in axes else loaded.program
     return CompiledProgram(program, noop=is_noop(program, baseline), path=path, from_cache=loaded.from_cache,
                            program_hash=program_hash, reuse=loaded.reuse, seed=seed, dev_scores=dev_scores,
-                           settings=budget_)
+                           settings=budget_, learning_curve=loaded.learning_curve)
 
 
 def _compile_one(cell, task, cell_data, trainset, make_program, budget_: dict, seed: int, *, lm, teacher_lm,
@@ -62,7 +63,8 @@ def _compile_one(cell, task, cell_data, trainset, make_program, budget_: dict, s
     key = _program_key(cell, job, lm=lm, teacher_lm=teacher_lm, definition=program_definition(make_program()))
     path = settings.cache_dir / "programs" / cell.task / f"{cell.optimizer}-{key.hex}.json"
     with dspy.context(adapter=adapter_for(cell.model)):
-        loaded = load_or_compile(path, make_program=make_program, compile_fn=lambda: compile_program(job), key=key)
+        loaded = load_or_compile(path, make_program=make_program, compile_fn=lambda: compile_program(job), key=key,
+                                 curve_of=learning_curve)
     return path, loaded
 
 

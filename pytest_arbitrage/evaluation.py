@@ -27,6 +27,7 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError, LMError, LMServerError, is_retryable_lm_error
 
 from pytest_arbitrage.cell import CellKey
+from pytest_arbitrage.record_schema import example_hash
 from pytest_arbitrage.records import Record
 from pytest_arbitrage.redact import redact
 from pytest_arbitrage.tasks import Score, Task
@@ -45,11 +46,12 @@ class CellContext:
     key: CellKey
     task: Task
     seed: int
-    price: Callable[[int, int], float] = lambda tokens_in, tokens_out: 0.0
+    price: Callable[[int, int], float | None] = lambda tokens_in, tokens_out: 0.0
     max_error_rate: float = 1.0
     program_hash: str | None = None
     repeats: int = 1  # samples per example, each its own record (`replicate`)
     temperature: float = 0.0
+    in_process: bool = False  # the model runs here (llama.cpp): replicates are seeded, not only rolled out
 
 
 @dataclass
@@ -150,8 +152,11 @@ def _sampling_lm(lm, context: CellContext, replicate: int):
     does not return one answer K times, at the run's temperature."""
     if context.repeats == 1 and not context.temperature:
         return lm
-    rollout = {"rollout_id": replicate} if context.repeats > 1 else {}
-    return lm.copy(temperature=context.temperature, **rollout)
+    if context.repeats == 1:
+        return lm.copy(temperature=context.temperature)
+    # In-process engines never see the rollout id; their seed makes the replicate's own draw.
+    seed = {"seed": context.seed + replicate} if context.in_process else {}
+    return lm.copy(temperature=context.temperature, rollout_id=replicate, **seed)
 
 
 def _evaluate_pass(program, examples, replicate: int, *, context: CellContext, stop: _Stop, outcome: CellOutcome,
@@ -266,4 +271,5 @@ def _record(context: CellContext, example: dspy.Example, attempt: _Attempt, repl
         cost_usd=context.price(tokens_in, tokens_out), lm_calls=len(attempt.calls),
         raw_answer=redact(raw[:ANSWER_LIMIT]) if raw is not None else None,
         answer=_answer(attempt.prediction), program_hash=context.program_hash, replicate=replicate,
+        example_hash=example_hash(example),
     )

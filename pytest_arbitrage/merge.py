@@ -249,7 +249,9 @@ def stats_options(meta: dict, prices: Path | None) -> StatsOptions:
     """The sweep's own statistics options (the shards agree on them)."""
     options = meta.get("options") or {}
     return StatsOptions(alpha=options.get("alpha", 0.05), correction=options.get("correction", "holm"),
-                        include_partial=bool(options.get("include_partial")), prices=load_prices(prices))
+                        include_partial=bool(options.get("include_partial")), prices=load_prices(prices),
+                        baseline=options.get("baseline") or "none", reference=options.get("reference"),
+                        mcnemar=options.get("mcnemar") or "exact")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dspy
 
 from pytest_arbitrage.axes import DEPTHS, SAMPLE_TEMPERATURE, ModuleChoice, parse_module
+from pytest_arbitrage.sampling import sample
 
 STAGES = {
     "parse": "List the facts the input states, one per line.",
@@ -64,8 +65,13 @@ def label_free_reward(answer_ok):
 
 
 def _samples(predictor, inputs: dict, m: int) -> list:
-    # A distinct rollout id per sample: DSPy's cache would otherwise return one answer m times.
-    return [predictor(**inputs, config={"rollout_id": i, "temperature": SAMPLE_TEMPERATURE}) for i in range(m)]
+    """m samples: a distinct rollout id each (else DSPy's cache returns one answer m times), and
+    marked for in-process engines, which never see the rollout id (`sampling`)."""
+    samples = []
+    for i in range(m):
+        with sample(i):
+            samples.append(predictor(**inputs, config={"rollout_id": i, "temperature": SAMPLE_TEMPERATURE}))
+    return samples
 
 
 class ComparedSamples(dspy.Module):

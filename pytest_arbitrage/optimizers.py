@@ -57,6 +57,31 @@ def is_noop(compiled: dspy.Module, baseline: dspy.Module) -> bool:
     return compiled.dump_state() == baseline.dump_state()
 
 
+def learning_curve(compiled: dspy.Module) -> list[dict] | None:
+    """The dev score of each step of the search, from the optimizer's own results on the program it
+    returned: `[{"step", "score", "kind"}]`, step 0 the unoptimized program, scores fractions in [0, 1].
+    None when the optimizer reports no steps (`labeled`, `bootstrap`, the baseline)."""
+    if isinstance(getattr(compiled, "trial_logs", None), dict):
+        return _mipro_trials(compiled.trial_logs)
+    if hasattr(getattr(compiled, "detailed_results", None), "val_aggregate_scores"):
+        return _points(compiled.detailed_results.val_aggregate_scores, "iteration", scale=1)
+    if isinstance(getattr(compiled, "candidate_programs", None), list):
+        tried = sorted(compiled.candidate_programs, key=lambda c: -c["score"])  # seeds -3, -2, ... in the order tried
+        return _points([c["score"] for c in tried], "candidate", scale=100)
+    return None
+
+
+def _mipro_trials(trial_logs: dict) -> list[dict]:
+    """MIPROv2's trials scored on the whole dev set (trial 1: the default program; minibatch-only
+    trials are left out, their scores are on a few examples). `Evaluate` reports percentages."""
+    return [{"step": trial - 1, "score": round(float(log["full_eval_score"]), 6), "kind": "trial"}
+            for trial, log in sorted(trial_logs.items()) if "full_eval_score" in log]
+
+
+def _points(scores: list, kind: str, *, scale: int) -> list[dict]:
+    return [{"step": step, "score": round(float(score) / scale, 6), "kind": kind} for step, score in enumerate(scores)]
+
+
 def _gepa_metric(task: Task) -> Callable:
     import dspy
 
@@ -124,7 +149,7 @@ def _gepa(job: CompileJob, student, settings: dict):
 
     return _run(dspy.GEPA, student, settings,
                 init={"metric": _gepa_metric(job.task), "reflection_lm": job.teacher_lm, "seed": job.seed,
-                      "num_threads": job.threads, "track_stats": False},
+                      "num_threads": job.threads, "track_stats": True},  # True: its scores per candidate
                 compile={"trainset": job.trainset, "valset": job.devset or job.trainset})
 
 

@@ -15,7 +15,7 @@ from typing import Callable
 from pytest_arbitrage.optimizers import OPTIMIZERS  # the registry's names (no DSPy import)
 from pytest_arbitrage.providers.specs import DEFAULT_MODEL, EMBEDDED_MODELS as _EMBEDDED
 from pytest_arbitrage.axes import AXES, DEPTHS, FORMS as MODULE_FORMS, parse_values
-from pytest_arbitrage.stats.levels import CORRECTIONS, parse_alpha, parse_correction
+from pytest_arbitrage.stats.levels import CORRECTIONS, MCNEMAR_METHODS, parse_alpha, parse_correction
 
 FAIL_ON = ("regression", "inconclusive")
 DATA_KINDS = ("offline", "hub", "hub-or-offline")
@@ -54,6 +54,7 @@ class Option:
 
 
 OPTIONS = (
+    Option("study", "", "a study preset (list: print them); any other --arb-* option wins over it"),
     Option("models", DEFAULT_MODEL, f"model specs to sweep, comma-separated (embedded: {', '.join(EMBEDDED_MODELS)})"),
     Option("optimizers", "none,labeled", f"optimizers to sweep: {', '.join(OPTIMIZERS)}"),
     Option("tasks", "all", "tasks to sweep, comma-separated, or 'all'"),
@@ -86,6 +87,9 @@ OPTIONS = (
     Option("timeout", "", "seconds one LM call may take before it is an error (default: 60 for api models, none in-process)"),
     Option("include_partial", "false", "let cells cut short by an interrupt or a crash into the comparisons"),
     Option("prices", None, "JSON or TOML file extending the price table"),
+    Option("baseline", "", "the optimizer every other one is measured against (default: none)"),
+    Option("reference", "", "the api model the scoreboard measures local cells against (default: the best pairable)"),
+    Option("mcnemar", "exact", f"McNemar's test for 0/1 scores: {', '.join(MCNEMAR_METHODS)} (exact: the gate's default)"),
 )
 API_TIMEOUT_S = 60.0
 
@@ -122,6 +126,10 @@ class Settings:
     optimizer_settings: dict[str, dict] = field(default_factory=dict)
     repeats: int = 1
     temperature: float = 0.0
+    baseline: str = "none"
+    reference: str | None = None
+    mcnemar: str = "exact"
+    study: str | None = None
 
     def as_dict(self) -> dict:
         """JSON-friendly view for run metadata."""
@@ -175,7 +183,21 @@ def parse_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], 
         optimizer_settings=_checked("optimizer_settings", _optimizer_settings, raw("optimizer_settings")),
         repeats=_repeats(raw("repeats"), raw("temperature")),
         temperature=_temperature(raw("temperature")),
+        baseline=_baseline(raw("baseline"), raw("optimizers")),
+        reference=raw("reference") or None,
+        mcnemar=_one_of("mcnemar", raw("mcnemar") or "exact", MCNEMAR_METHODS),
+        study=raw("study") or None,
     )
+
+
+def _baseline(text: str | None, optimizers: str | None) -> str:
+    value = (text or "").strip()
+    if not value:
+        return "none"
+    swept = _choices("optimizers", optimizers, OPTIMIZERS)
+    if value not in swept:
+        raise SettingsError("baseline", f"{value!r} is not one of the swept optimizers: {', '.join(swept)}")
+    return value
 
 
 def _axis_values(name: str, text: str | None) -> tuple:

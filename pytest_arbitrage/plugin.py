@@ -82,15 +82,30 @@ def _new_session(config: pytest.Config, settings: Settings):
                          compare_dir=Path(compare_dir) if compare_dir else None)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config):
+    """`--arb-study=list` prints the study presets and ends the run (like `--markers`)."""
+    if config.getoption("arbitrage_study") == "list":
+        from pytest_arbitrage.studies import listing
+
+        print(listing())
+        return 0
+    return None
+
+
 def _settings(config: pytest.Config) -> Settings:
     from_ini: set[str] = set()
+    study = _study(config)
 
     def raw(name: str) -> str | None:
+        """What the user wrote (command line, then ini file), else the study's value, else the default."""
         option = f"arbitrage_{name}"
         value = config.getoption(option)
         if value is None:
             if _in_ini(config, OPTION_BY_NAME[name]):
                 from_ini.add(name)
+            elif name in study:
+                return study[name]
             return config.getini(option)
         return value
 
@@ -103,6 +118,15 @@ def _settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError(exc.named(f"ini key {OPTION_BY_NAME[exc.option].ini}") if exc.option in from_ini
                                 else str(exc)) from None
     return settings
+
+
+def _study(config: pytest.Config) -> dict[str, str]:
+    from pytest_arbitrage.studies import preset
+
+    try:
+        return preset(config.getoption("arbitrage_study") or config.getini("arbitrage_study"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"--arb-study: {exc}") from None
 
 
 @pytest.hookimpl(optionalhook=True)

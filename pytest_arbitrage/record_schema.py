@@ -37,6 +37,7 @@ class Field:
     required: bool = False
     default: object = None
     default_text: str | None = None  # the README's words for a default that is not a constant
+    default_from: Callable[[dict], object] | None = None  # a default computed from the other fields
 
 
 def _text(value) -> str:
@@ -102,16 +103,17 @@ _IDENTITY = (
     Field("model", _text, "the model spec, e.g. `openai/gpt-4o-mini`", required=True),
     Field("optimizer", _text, "the optimizer; `none` is the baseline unless `--baseline` names another",
           required=True),
-    Field("tier", _tier, "`local` or `api`",
-          default_text="from the model spec: `local` for local providers (`llamacpp/`, `ollama_chat/`, "
-                       "`ollama/`, `local/`, or an `@local` flag), else `api`"),
-    Field("axes", _dict, "study axes of the cell, e.g. `{\"depth\": 3}`", default={}),
 )
+_AXES = Field("axes", _dict, "study axes of the cell, e.g. `{\"depth\": 3}`", default={})
 
 RECORD_FIELDS: tuple[Field, ...] = _IDENTITY + (
     Field("example_id", _example_id, "the test example, stable across runs: comparisons pair on it",
           required=True),
     Field("score", _score, "0..1 (a fraction, never a percentage)", required=True),
+    Field("tier", _tier, "`local` or `api`", default_from=lambda item: default_tier(item["model"]),
+          default_text="from the model spec: `local` for local providers (`llamacpp/`, `ollama_chat/`, "
+                       "`ollama/`, `local/`, or an `@local` flag), else `api`"),
+    _AXES,
     Field("replicate", _count, "repeat number of the same example in the same cell", default=0),
     Field("example_hash", _str, "hash of the example's inputs and gold: equal ids with different "
           "hashes are never paired", default_text="null (pair by example_id alone)"),
@@ -134,6 +136,8 @@ RECORD_FIELDS: tuple[Field, ...] = _IDENTITY + (
           default_text="null"),
 )
 CELL_FIELDS: tuple[Field, ...] = _IDENTITY + (
+    _AXES,
+    Field("tier", _tier, "`local` or `api`", default_text="null (the records' tier)"),
     Field("status", _str, "passed, failed, skipped or partial", default_text="null"),
     Field("reason", _str, "why, in words", default_text="null"),
 )
@@ -154,7 +158,7 @@ def check_line(item: dict, fields: tuple[Field, ...]) -> dict:
         if value is None and f.required:
             raise FieldError(f.name, "required field is missing" if f.name not in item else "required, got null")
         if value is None:
-            out[f.name] = default_tier(out["model"]) if f.name == "tier" else _copy(f.default)
+            out[f.name] = f.default_from(out) if f.default_from else _copy(f.default)
             continue
         try:
             out[f.name] = f.check(value)
@@ -185,7 +189,17 @@ def _check_correct(record: dict) -> None:
 
 def check_lines(path: Path, fields: tuple[Field, ...], *, unique: bool) -> list[dict]:
     """The checked items of a JSONL file; `SchemaError` listing every violation, with line and field."""
-    lines = _numbered_lines(Path(path))
+    items, problems = _checked(Path(path), fields)
+    if unique:
+        problems += duplicate_problems(path, items)
+    if problems:
+        raise SchemaError(_summary(path, problems))
+    return [item for _, item in items]
+
+
+def _checked(path: Path, fields: tuple[Field, ...]) -> tuple[list[tuple[int, dict]], list[str]]:
+    """(line number, checked item) of every good line, and a message for every bad one."""
+    lines = _numbered_lines(path)
     items, problems = [], []
     for index, (number, text) in enumerate(lines):
         try:
@@ -198,11 +212,7 @@ def check_lines(path: Path, fields: tuple[Field, ...], *, unique: bool) -> list[
         except FieldError as exc:
             where = f"field {exc.field!r}: " if exc.field else ""
             problems.append(f"{path}:{number}: {where}{exc}")
-    if unique:
-        problems += duplicate_problems(path, items)
-    if problems:
-        raise SchemaError(_summary(path, problems))
-    return [item for _, item in items]
+    return items, problems
 
 
 def _numbered_lines(path: Path) -> list[tuple[int, str]]:
@@ -220,7 +230,9 @@ def _parse(text: str) -> dict:
 
 
 def duplicate_key(record: dict) -> tuple:
-    return tuple(json.dumps(record.get(k), sort_keys=True, default=str) for k in DUPLICATE_KEY)
+    """What makes a record one of a kind: its cell, example and replicate (absent axes: {}, replicate: 0)."""
+    defaults = {"axes": {}, "replicate": 0}
+    return tuple(json.dumps(record.get(k) or defaults.get(k), sort_keys=True, default=str) for k in DUPLICATE_KEY)
 
 
 def duplicate_problems(path: Path, items: Iterable[tuple[int, dict]]) -> list[str]:

@@ -26,13 +26,14 @@ class Record:
     latency_ms: float
     input_tokens: int
     output_tokens: int
-    cost_usd: float
+    cost_usd: float | None  # None: an api model with no known price
     axes: dict = field(default_factory=dict)
     lm_calls: int = 0
     raw_answer: str | None = None  # the LM's last raw text for this example
     answer: dict | None = None  # the parsed output fields
     program_hash: str | None = None  # the program's definition (see compiled.program_definition)
     replicate: int = 0  # which of the --arb-repeats samples of this example
+    example_hash: str | None = None  # the example's inputs and gold: equal ids, different hashes never pair
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -63,6 +64,7 @@ class CellInfo:
     optimizer_settings: dict | None = None  # the budget the program was compiled with
     selected_seed: int | None = None  # with --arb-select=dev: the seed kept
     dev_scores: dict | None = None  # with --arb-select=dev: each seed's dev score
+    learning_curve: list | None = None  # [{"step", "score", "kind"}]: the optimizer's dev score per trial/iteration
     repeats: int = 1  # samples per test example (records carry `replicate`)
 
     def to_json(self) -> str:

@@ -24,8 +24,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from pytest_arbitrage.cell import CellKey
-from pytest_arbitrage.record_schema import CELL_FIELDS, RECORD_FIELDS, check_lines
+from pytest_arbitrage.record_schema import CELL_FIELDS, RECORD_FIELDS, check_lines, duplicate_key
 from pytest_arbitrage.redact import redact_json
 
 RESULTS_FILE = "results.jsonl"
@@ -150,12 +149,12 @@ class RunFolder:
         Returns them as written, redacted, so the record hook hands no secret on either.
         """
         with self._lock:
-            fresh = [r for r in records if _record_key(r) not in self._seen]
+            fresh = [r for r in records if duplicate_key(r) not in self._seen]
             if fresh:
                 self._ensure()
                 fresh = redact_json(fresh)
                 append_lines(self.path / RESULTS_FILE, (json.dumps(r, sort_keys=True) for r in fresh))
-                self._seen.update(_record_key(r) for r in fresh)
+                self._seen.update(duplicate_key(r) for r in fresh)
         return fresh
 
     def add_cell(self, cell: dict) -> None:
@@ -179,10 +178,6 @@ class RunFolder:
         self.path.mkdir(parents=True, exist_ok=True)
         self._created = True
         _point_latest(self.report_dir, self.run_id)
-
-
-def _record_key(record: dict) -> tuple:
-    return (CellKey.of(record), record["example_id"])
 
 
 def _point_latest(report_dir: Path, run_id: str) -> None:

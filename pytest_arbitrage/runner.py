@@ -120,7 +120,8 @@ class CellRunner:
         context = CellContext(run_id=self.run_id, key=cell.key, task=get_task(cell.task), seed=self.settings.seed,
                               price=lambda i, o: cost_usd(cell.model.spec, i, o, self.prices),
                               max_error_rate=self.settings.max_error_rate, program_hash=program_hash,
-                              repeats=self.settings.repeats, temperature=self.settings.temperature)
+                              repeats=self.settings.repeats, temperature=self.settings.temperature,
+                              in_process=providers.PROVIDERS[cell.model.provider].in_process)
         meter(lm)
         adapter = adapter_for(cell.model)
         started = time.perf_counter()
@@ -146,7 +147,8 @@ class CellRunner:
     @cached_property
     def stats_options(self) -> StatsOptions:
         s = self.settings
-        return StatsOptions(alpha=s.alpha, correction=s.correction, prices=self.prices,
+        return StatsOptions(alpha=s.alpha, correction=s.correction, prices=self.prices, baseline=s.baseline,
+                            reference=s.reference, mcnemar=s.mcnemar,
                             baseline_run=self.compare_dir.name if self.compare_dir else None, gate=self.gate_rule)
 
     @cached_property

@@ -89,7 +89,7 @@ class CellSession:
                            program_from_cache=compiled.from_cache if compiled.path else None,
                            program_hash=compiled.program_hash, program_reuse=compiled.reuse,
                            compile_seconds=done.seconds, data_origin=cell_data.origin,
-                           optimizer_settings=compiled.settings,
+                           optimizer_settings=compiled.settings, learning_curve=compiled.learning_curve,
                            selected_seed=compiled.seed if compiled.dev_scores else None,
                            dev_scores={str(k): v for k, v in compiled.dev_scores.items()} if compiled.dev_scores else None)
         return compiled.program
@@ -265,9 +265,11 @@ def _compare_dir(settings: Settings) -> Path | None:
     if not settings.compare:
         return None
     try:
-        return resolve_run(settings.compare, settings.report_dir)
-    except RunNotFound as exc:
+        found = resolve_run(settings.compare, settings.report_dir)
+        read_records(found)  # a saved run that breaks the record schema is refused now, not per cell
+    except (RunNotFound, ValueError) as exc:
         raise pytest.UsageError(f"--arb-compare: {exc}") from None
+    return found
 
 
 def _cell_of(item):

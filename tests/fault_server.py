@@ -8,23 +8,31 @@ The model name picks the behaviour of /v1/chat/completions:
     e429      HTTP 429 with Retry-After: 0 on the first call of each prompt, then answers
     garbage   HTTP 200 with a body that is not JSON
     hang      never answers (holds the request until the server stops, at most HANG_S)
+    varied    answers positive, negative or neutral, a pure function of the prompt
+    hang-odd  like `varied`, but never answers a prompt whose digest is odd
 
-`requests[model]` counts the calls each model received. Loopback only, bounded in time.
+`requests[model]` counts the calls each model received; `peak_in_flight` the most requests
+it held at once. `latency_s` delays every answer. Loopback only, bounded in time.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODELS = ("ok", "e500", "e400", "e429", "garbage", "hang")
+MODELS = ("ok", "e500", "e400", "e429", "garbage", "hang", "varied", "hang-odd")
 HANG_S = 30.0
+LABELS = ("positive", "negative", "neutral")
 
 
 class FaultServer:
-    def __init__(self):
+    def __init__(self, latency_s: float = 0.0):
+        self.latency_s = latency_s
+        self.in_flight = self.peak_in_flight = 0
+        self._lock = threading.Lock()
         self.requests: Counter = Counter()
         self.seen_prompts: set[str] = set()
         self.stopping = threading.Event()
@@ -58,6 +66,16 @@ class FaultServer:
                 self._json(404, {"error": {"message": "not found"}})
 
             def do_POST(self):
+                with server._lock:
+                    server.in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 model = str(body.get("model", "")).rsplit("/", 1)[-1]
                 server.requests[model] += 1
@@ -72,10 +90,13 @@ class FaultServer:
                                       headers={"Retry-After": "0"})
                 if model == "garbage":
                     return self._raw(200, b"<html>this is not json", "text/html")
-                if model == "hang":
+                digest = int(hashlib.sha256(prompt.encode()).hexdigest(), 16)
+                if model == "hang" or (model == "hang-odd" and digest % 2):
                     server.stopping.wait(HANG_S)
                     return
-                self._json(200, _completion(model, "positive"))
+                server.stopping.wait(server.latency_s)
+                text = LABELS[digest % len(LABELS)] if model in ("varied", "hang-odd") else "positive"
+                self._json(200, _completion(model, text))
 
             def _json(self, status, payload, headers=None):
                 self._raw(status, json.dumps(payload).encode(), "application/json", headers)

@@ -7,9 +7,11 @@
   a fixed thread count, and the prompt cache reuses only whole batch chunks
   (`AlignedPrefixReuse`), so an output depends only on its prompt, not on what the
   process evaluated before.
-- Sampling (temperature > 0): DSPy keeps `rollout_id` out of engine requests, so the n-th
-  request with the same prompt and settings that reaches the engine (DSPy's cache answers
-  the repeats it has seen) is drawn with seed + n: samples differ, and a rerun draws the same ones.
+- Sampling (temperature > 0): DSPy keeps `rollout_id` out of engine requests, so a sample is
+  seeded from what the caller says instead: the request's own `seed` (our repeats set one), plus
+  the sample index a sampling module marks (`pytest_arbitrage.sampling`). Unmarked repeats of one
+  request (DSPy's BestOfN and Refine attempts) are drawn with seed + n for the n-th that reaches
+  the engine: they differ, though which draw an attempt gets then depends on the cache's state.
 - Chat models go through `create_chat_completion` (the GGUF's chat template); base
   models through `create_completion` on the plain text of the request.
 """
@@ -32,7 +34,10 @@ import numpy as np
 from dspy.clients.engines.base import validate_request
 from dspy.lm15 import ContextLengthError, Message, Response, TextPart, Usage, response_to_events
 
+from ..sampling import current_sample
 from .specs import MODEL_ID_KEY, ModelUnavailable
+
+SAMPLE_SEED_STRIDE = 1_000_003  # a marked sample's seed offset: apart from the repeats' seed + r
 
 _FINGERPRINT_BLOCK = 4 * 1024 * 1024
 THREADS_ENV = "ARBITRAGE_LLAMA_THREADS"
@@ -179,8 +184,8 @@ class LlamaCppEngine:
         loaded = self.model
         kwargs = self._generation_kwargs(request)
         with loaded.lock:
-            if kwargs["temperature"] and request.config.seed is None:
-                kwargs["seed"] += _next_draw(loaded, request, kwargs)
+            if kwargs["temperature"]:
+                kwargs["seed"] += _sample_offset(loaded, request, kwargs)
             loaded.reuse.enabled = self.settings.reuse_prefix
             result = self._generate(loaded.llm, request, kwargs)
             loaded.calls += 1
@@ -229,6 +234,15 @@ class LlamaCppEngine:
     @classmethod
     def load_state(cls, state: dict) -> "LlamaCppEngine":
         return cls(state["path"], chat=state.get("chat", True), settings=LlamaSettings(**state.get("settings", {})))
+
+
+def _sample_offset(loaded: LoadedModel, request, kwargs: dict) -> int:
+    marked = current_sample()
+    if marked is not None:
+        return marked * SAMPLE_SEED_STRIDE
+    if request.config.seed is not None:
+        return 0
+    return _next_draw(loaded, request, kwargs)
 
 
 def _next_draw(loaded: LoadedModel, request, kwargs: dict) -> int:

@@ -9,12 +9,16 @@ from pytest_arbitrage.reports.verdicts import UNTESTABLE
 GREEN, RED, WHITE = (26, 150, 65), (215, 48, 39), (255, 255, 255)
 FULL_SCALE = 0.3  # a delta of 30pp gets the full colour
 PALE = 0.25  # a delta that is not significant gets at most a quarter of the colour
+SIGNIFICANT_MIN = 0.45  # a significant delta, however small, gets at least this much
 
 
-def colour(delta: float, *, significant: bool = True) -> str:
-    """Saturated green or red by the size of the delta when significant, pale otherwise."""
+def colour(delta: float, *, significant: bool | None = None) -> str:
+    """Green or red by the size of the delta: at least SIGNIFICANT_MIN of the colour when
+    significant, at most PALE when not, the plain scale where no test is claimed (None)."""
     target = GREEN if delta >= 0 else RED
-    t = min(1.0, abs(delta) / FULL_SCALE) * (1.0 if significant else PALE)
+    t = min(1.0, abs(delta) / FULL_SCALE)
+    if significant is not None:
+        t = max(SIGNIFICANT_MIN, t) if significant else t * PALE
     r, g, b = (round(w + (c - w) * t) for w, c in zip(WHITE, target))
     return f"rgb({r},{g},{b})"
 
@@ -33,11 +37,10 @@ def heatmaps(summary: dict) -> str:
     parts = []
     for optimizer in sorted({r["optimizer"] for r in rows}):
         parts.append(_heatmap(optimizer, [r for r in rows if r["optimizer"] == optimizer]))
-    legend = (f'<p class="note legend">Saturated colour, ★: significant after correction'
-              f'<span style="background:{colour(0.2)}"></span>'
-              f'pale and hatched: not distinguishable<span class="nd-key" style="background:'
-              f'{colour(0.2, significant=False)}"></span>grey: untestable'
-              '<span style="background:#eceff1"></span></p>')
+    legend = (f'<p class="note legend"><span style="background:{colour(0.2, significant=True)}"></span>saturated, ★: '
+              f'significant after correction<span class="nd-key" style="background-color:'
+              f'{colour(0.2, significant=False)}"></span>pale, hatched: not distinguishable'
+              '<span style="background:#eceff1"></span>grey, italic: untestable</p>')
     note = "Hover a cell for its verdict, interval, p-values and family."
     return title + legend + "".join(parts) + f'<p class="note">{note}</p>'
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from pytest_arbitrage.reports.gate import VERDICTS as GATE_VERDICTS
 from pytest_arbitrage.reports.tables import MISSING, Table
 from pytest_arbitrage.reports.verdicts import BETTER, NOT_DISTINGUISHABLE, UNTESTABLE, WORSE, counts
 
@@ -29,6 +30,9 @@ def headline_rows(get: Callable[[str], object]) -> dict:
             lines[key] = _line(rows, field, label)
     if "scoreboard" in lines:
         lines["scoreboard"] |= _tasks(get("arbitrage"))
+    if "comparison" in lines:
+        lines["comparison"]["gate"] = {v: sum(r["verdict"] == v for r in get("comparison")["rows"])
+                                       for v in GATE_VERDICTS}
     lines["untestable_pairs"] = sum(lines[k][UNTESTABLE] for k in ("comparison", "deltas", "inversions")
                                     if k in lines)
     return lines
@@ -52,8 +56,9 @@ def headline_sentence(headline: dict) -> str:
     """One line: significant deltas of tested, inversions claimed, scoreboard wins, untestable pairs."""
     parts = []
     if "comparison" in headline:
-        gate = headline["comparison"]
-        parts.append(f"gate: {gate[WORSE]} of {gate['rows']} cells significantly worse than the saved run")
+        gate = headline["comparison"]["gate"]
+        parts.append(f"gate: {gate['regression']} regressions, {gate['inconclusive']} inconclusive, "
+                     f"{gate['untestable']} untestable of {headline['comparison']['rows']} cells")
     if "deltas" in headline:
         d = headline["deltas"]
         parts.append(f"{d[BETTER] + d[WORSE]} of {d['tested']} deltas tested significant "

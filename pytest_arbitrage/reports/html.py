@@ -7,18 +7,19 @@ from pytest_arbitrage.reports.sections import SECTIONS
 from pytest_arbitrage.reports.tables import Table
 
 CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f;max-width:1400px}
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f}p,ul{max-width:1200px}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;white-space:nowrap}
 th{background:#f4f4f6;cursor:pointer}
+section{overflow-x:auto}
 table.heatmap td.delta{text-align:center;min-width:4.5rem;font-variant-numeric:tabular-nums}
 table.heatmap td.delta.sig{font-weight:600}
 table.heatmap td.delta.nd,.legend span.nd-key{background-image:repeating-linear-gradient(45deg,rgba(255,255,255,.6) 0 3px,
 transparent 3px 7px);color:#444}
 table.heatmap td.delta.untestable{background:#eceff1;color:#78909c;font-style:italic}
 .legend span{display:inline-block;width:2.2em;height:1em;border:1px solid #ccc;vertical-align:middle;
-margin:0 .3em 0 1em}
+margin:0 .3em 0 1.2em}.legend span:first-child{margin-left:0}
 td.empty{color:#999;background:#f8f8f8}
 .note,.methods{color:#555;font-size:.9em}
 svg.lift-chart text{font:12px system-ui,sans-serif}

@@ -67,6 +67,6 @@ def find_regressions(summary: dict) -> list[dict]:
     """Cells that fail the gate: regressions, and untestable or inconclusive cells where they fail it."""
     comparison = summary.get("comparison") or {}
     keep = ("id", "task", "model", "optimizer", "axes", "old", "new", "delta", "ci_low", "ci_high",
-            "p", "p_adj", "n_paired", "verdict", "message", "program_changed")
+            "p", "p_adj", "n_paired", "verdict", "finding", "why", "family", "message", "program_changed")
     return [{k: row.get(k) for k in keep} | {"ci": [row.get("ci_low"), row.get("ci_high")]}
             for row in comparison.get("rows", []) if row.get("fails")]

@@ -57,8 +57,8 @@ def _test_text(options: StatsOptions) -> str:
     return (f"0/1 scores: {mcnemar}. Other scores: two-sided sign-flip permutation test on paired "
             f"differences, exact (every sign pattern) up to {EXACT_SIGN_FLIP_MAX} non-zero differences, "
             f"else {options.n_permutations} seeded Monte Carlo sign flips, whose p-value is never below "
-            f"1/(R+1) = {floor:.2g}: a level below that floor cannot be reached (each row says which "
-            "test it used, `exact` and `n_resamples`).")
+            f"1/(R+1) = {floor:.2g}, so a corrected level below that floor cannot be reached; each row "
+            "records `exact` and `n_resamples`.")
 
 
 def build_summary(

@@ -125,8 +125,9 @@ def inversion_tables(summary: dict) -> list[Table]:
     others = [r for r in inv["rows"] if not r["inversion"]]
     headers = ["task", "kind", "local", "local score", "api", "api score", "delta", "95% CI",
                "swing from baseline", "n", "p", p_adj_header(inv["rows"])]
-    note = (f"{len(claimed)} claimed of {inv['tested']} local-vs-api pairs tested; {inv['untestable']} "
-            "untestable (below, with why). A pair has this verdict everywhere in the report.")
+    note = (f"{len(claimed)} claimed of {inv['tested']} local-vs-api pairs tested, {inv['untestable']} untestable; "
+            "every pair, with its verdict and why, is in report.md, report.html and summary.json. "
+            "A pair has one verdict in the whole report.")
     return [
         Table("inversions", "Rank inversions (local significantly beats api)", headers,
               [_inversion_row(r) for r in claimed], note=note),

@@ -41,11 +41,9 @@ def untestable_why(row: dict, *, level: float) -> str | None:
     if n == 0:
         return "no shared examples"
     if (row.get("p_floor") or 0.0) >= level:
-        return (f"the Monte Carlo test cannot give p below 1/(R+1) = {row['p_floor']:.2g}, not below "
-                f"{level:.3g}: raise the number of resamples")
+        return f"Monte Carlo floor: p ≥ 1/(R+1) = {row['p_floor']:.2g} ≥ {level:.3g}; raise the resamples"
     if smallest_p(row) >= level:
-        return (f"too few pairs: {n} shared example{'s' * (n != 1)}; even all on one side give "
-                f"p = {smallest_p(row):.3g}, not below {level:.3g}")
+        return f"too few pairs: n={n}, smallest possible p = {smallest_p(row):.3g} ≥ {level:.3g}"
     return None
 
 
@@ -57,7 +55,7 @@ def decide(row: dict, *, p_adj: float | None, alpha: float, level: float, mde: f
     if p_adj < alpha:
         return {"verdict": BETTER if row["delta"] > 0 else WORSE, "why": None}
     mde = row.get("mde") if mde is None else mde
-    return {"verdict": NOT_DISTINGUISHABLE, "why": f"MDE {mde * 100:.1f}pp at n={row['n_paired']} paired"}
+    return {"verdict": NOT_DISTINGUISHABLE, "why": f"MDE {mde * 100:.1f}pp at n={row['n_paired']}"}
 
 
 def counts(rows: list[dict], key: str = "verdict") -> dict:

@@ -6,6 +6,7 @@ same two functions, before any statistics module is imported.
 from __future__ import annotations
 
 CORRECTIONS = ("holm", "bonferroni", "bh", "none")
+MCNEMAR_METHODS = ("exact", "midp")  # McNemar's test for 0/1 scores (stats.paired)
 
 
 def parse_alpha(text) -> float:

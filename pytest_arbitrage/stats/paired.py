@@ -20,7 +20,7 @@ from pytest_arbitrage.stats.power import minimum_detectable_effect
 # Full enumeration fixes the first sign (|sum| is symmetric), so 2**(k-1) patterns: ~0.5M at 20.
 EXACT_SIGN_FLIP_MAX = 20
 _CHUNK = 1 << 15  # sign patterns per matrix product, to bound memory
-MCNEMAR_METHODS = ("exact", "midp")
+from pytest_arbitrage.stats.levels import MCNEMAR_METHODS
 
 
 def mcnemar_exact_p(only_new: int, only_ref: int) -> float:

@@ -13,7 +13,7 @@ def test_a_key_is_the_same_whatever_form_its_axes_came_in():
     a = CellKey("qa", "openai/m", "mipro", {"depth": 3, "demos": 2}, tier="api")
     b = CellKey.of({"task": "qa", "model": "openai/m", "optimizer": "mipro", "axes": {"demos": 2, "depth": 3}})
     assert a == b and hash(a) == hash(b)
-    assert a.id == "qa-openai/m-mipro[demos=2,depth=3]"
+    assert a.id == "qa-openai/m-mipro[demos:2,depth:3]"
     assert CellKey("qa", "openai/m", "none").id == "qa-openai/m-none", "no axes: nothing added to the id"
 
 
@@ -29,7 +29,7 @@ def test_the_grid_is_ordered_and_carries_axes_and_tiers():
     cells = build_grid(("a", "b"), models, ("none", "labeled"), axes_of=lambda t, o: [{"depth": 3} if t == "b" else {}])
     assert [c.id for c in cells][:4] == ["a-openai/m-none", "a-openai/m-labeled",
                                          "a-llamacpp/smollm2-135m-none", "a-llamacpp/smollm2-135m-labeled"]
-    assert cells[-1].id == "b-llamacpp/smollm2-135m-labeled[depth=3]"
+    assert cells[-1].id == "b-llamacpp/smollm2-135m-labeled[depth:3]"
     assert [c.key.tier for c in cells[:4]] == ["api", "api", "local", "local"]
 
 

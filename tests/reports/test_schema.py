@@ -234,3 +234,10 @@ def test_mismatched_hashes_are_dropped_and_counted(tmp_path):
     new = [good(i, example_hash=f"h{i}" if i < 30 else "changed") for i in range(40)]
     rows = build_summary(new, [], meta={}, options=StatsOptions(baseline_records=old))["comparison"]["rows"]
     assert (rows[0]["n_paired"], rows[0]["n_hash_mismatch"]) == (30, 10)
+
+
+def test_a_cell_info_without_tier_keeps_the_records_tier(tmp_path):
+    cells = [{"task": "qa", "model": "openai/my-server", "optimizer": "none", "status": "passed"}]
+    run = write_run(tmp_path, [good(0, model="openai/my-server", tier="local")], cells=cells)
+    assert main(["report", str(run)]) == 0
+    assert json.loads((run / "summary.json").read_text())["cells"][0]["tier"] == "local"

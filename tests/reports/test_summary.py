@@ -150,7 +150,7 @@ def test_axes_make_separate_cells_and_a_by_axis_table():
         records += r
         cells += c
     summary = summarise(records, cells)
-    assert any(c["id"].endswith("[depth=3]") for c in summary["cells"])
+    assert any(c["id"].endswith("[depth:3]") for c in summary["cells"])
     rows = summary["by_axis"]["depth"]
     assert sorted({r["value"] for r in rows}) == ["1", "3"]
     assert all(r["n_tasks"] == 1 for r in rows)

@@ -48,12 +48,10 @@ def row(**fields):
     ({"n_new": 0, "n_paired": 0}, "b has no scored example"),
     ({"n_paired": 0}, "no shared examples"),
     ({"n_paired": 0, "n_hash_mismatch": 10}, "examples differ by example_hash (all 10 shared example ids)"),
-    ({"n_paired": 5}, "too few pairs: 5 shared examples; even all on one side give p = 0.0625, not below 0.05"),
-    ({"n_paired": 4, "test": "mcnemar-midp"}, "too few pairs: 4 shared examples; even all on one side give "
-                                              "p = 0.0625, not below 0.05"),
-    ({"p_floor": 1 / 101, "test": "sign-flip-monte-carlo"}, "the Monte Carlo test cannot give p below "
-                                                           "1/(R+1) = 0.0099, not below 0.005: raise the "
-                                                           "number of resamples"),
+    ({"n_paired": 5}, "too few pairs: n=5, smallest possible p = 0.0625 ≥ 0.05"),
+    ({"n_paired": 4, "test": "mcnemar-midp"}, "too few pairs: n=4, smallest possible p = 0.0625 ≥ 0.05"),
+    ({"p_floor": 1 / 101, "test": "sign-flip-monte-carlo"},
+     "Monte Carlo floor: p ≥ 1/(R+1) = 0.0099 ≥ 0.005; raise the resamples"),
 ])
 def test_each_reason_a_row_is_untestable(fields, why):
     level = 0.005 if fields.get("p_floor") else 0.05
@@ -71,7 +69,7 @@ def test_significant_by_the_sign_of_the_delta_and_not_distinguishable_with_its_m
     assert decide(row(), p_adj=0.01, alpha=0.05, level=0.05)["verdict"] == "significantly better"
     assert decide(row(delta=-0.2), p_adj=0.01, alpha=0.05, level=0.05)["verdict"] == "significantly worse"
     assert decide(row(), p_adj=0.2, alpha=0.05, level=0.05) == {
-        "verdict": "not distinguishable", "why": "MDE 31.0pp at n=10 paired"}
+        "verdict": "not distinguishable", "why": "MDE 31.0pp at n=10"}
 
 
 # -- every row of a summary --------------------------------------------------------------------
@@ -110,7 +108,7 @@ def test_pairs_with_no_shared_examples_are_exported_as_untestable_not_api_ahead(
 def test_too_few_pairs_is_untestable_in_every_section(mixed):
     for section, r, verdict in comparison_rows(mixed):
         if r["task"] == "tiny" and r.get("n_paired"):
-            assert verdict == "untestable" and r["why"].startswith("too few pairs: 4 shared examples"), section
+            assert verdict == "untestable" and r["why"].startswith("too few pairs: n=4,"), section
 
 
 def test_untestable_rows_stay_out_of_the_family_and_holm_matches_statsmodels(mixed):
@@ -166,7 +164,7 @@ def test_the_gate_calls_too_few_pairs_untestable_and_carries_the_paired_finding(
     for key, cell in new_cells.items():
         result = judge(old_cells[key], cell, compare(old_cells[key], cell, StatsOptions()), rule)
         assert (result["verdict"], result["finding"], result["fails"]) == ("untestable", "untestable", True)
-        assert "cannot be compared with the saved run: too few pairs: 5 shared examples" in result["message"]
+        assert "cannot be compared with the saved run: too few pairs: n=5," in result["message"]
 
 
 def test_the_gate_finding_matches_mcnemar_in_statsmodels():
