@@ -39,7 +39,7 @@ register(
     Task(
         name="weather_feel",
         description="Is a temperature report cold, mild or hot? (worked example); accuracy.",
-        make_program=lambda: dspy.Predict(WeatherFeel),
+        signature=WeatherFeel,
         load=make_loader(DataSpec(task="weather_feel", inputs=("report",), offline=records,
                                   sizes=(40, 40, 124), stratify="feel")),
         score=score,

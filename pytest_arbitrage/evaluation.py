@@ -1,8 +1,10 @@
 """Score a program on a cell's test examples, emitting one record per example.
 
-DSPy's `Evaluate` drives the loop (threads, progress). The program is wrapped so
-that every example — failed LM call, unparseable output or success — becomes a
-`Record` the moment it is scored. Three kinds of trouble are told apart:
+DSPy's `ParallelExecutor` (what `dspy.Evaluate` runs on) drives the loop, `threads`
+examples at a time, with its straggler resubmission off (it would score a slow example
+twice). Every example — failed LM call, unparseable output or success — becomes a
+`Record` the moment it is scored, so records come in the order examples finish; what
+reads them sorts by example. Three kinds of trouble are told apart:
 
 - an LM fault (DSPy's `LMError`): retried with backoff when transient (rate limit,
   timeout, server or transport error, honouring `retry_after`; the same server error
@@ -25,6 +27,7 @@ from typing import Callable
 
 import dspy
 from dspy.utils.exceptions import AdapterParseError, LMError, LMServerError, is_retryable_lm_error
+from dspy.utils.parallelizer import ParallelExecutor
 
 from pytest_arbitrage.cell import CellKey
 from pytest_arbitrage.record_schema import example_hash
@@ -33,7 +36,7 @@ from pytest_arbitrage.redact import redact
 from pytest_arbitrage.tasks import Score, Task
 from pytest_arbitrage.usage import counting
 
-RETRY_DELAYS = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt of a transient LM fault
+RETRY_DELAYS = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt of a transient LM fault (no jitter)
 MAX_RETRY_AFTER_S = 30.0  # a server asking for longer is treated as down for this example
 ANSWER_LIMIT = 2000  # characters of raw and parsed answers kept per record
 
@@ -51,6 +54,7 @@ class CellContext:
     program_hash: str | None = None
     repeats: int = 1  # samples per example, each its own record (`replicate`)
     temperature: float = 0.0
+    done: frozenset = frozenset()  # (example_id, replicate) already scored (a resumed run): skipped
     in_process: bool = False  # the model runs here (llama.cpp): replicates are seeded, not only rolled out
 
 
@@ -105,17 +109,29 @@ class _Attempt:
 
 
 class _Stop:
-    """Shared by the example threads: the first program error, and whether to stop."""
+    """Shared by the example threads: the first program error, whether to stop, and the
+    records kept (none once the pass has ended, e.g. by an interrupt, while a call was out)."""
 
     def __init__(self, context: CellContext, planned: int):
         self.allowed_errors = context.max_error_rate * planned
         self.program_error: BaseException | None = None
         self.errors = 0
+        self.closed = False
         self._lock = threading.Lock()
 
     def note(self, attempt: _Attempt) -> None:
         with self._lock:
             self.errors += attempt.error is not None
+
+    def keep(self, record: Record, outcome: CellOutcome, emit: Callable[[Record], None]) -> None:
+        with self._lock:
+            if not self.closed:
+                outcome.records.append(record)
+                emit(record)
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
 
     @property
     def hopeless(self) -> bool:
@@ -133,16 +149,22 @@ def evaluate_cell(program: dspy.Module, examples: list[dspy.Example], *, context
 
     Raises the program's own exception (with its traceback) if the program is broken.
     """
-    outcome = CellOutcome(planned=len(examples) * context.repeats)
+    todo = {r: [e for e in examples if (str(e.example_id), r) not in context.done] for r in range(context.repeats)}
+    outcome = CellOutcome(planned=sum(map(len, todo.values())))
     stop = _Stop(context, outcome.planned)
-    for replicate in range(context.repeats):
-        with dspy.context(lm=_sampling_lm(dspy.settings.lm, context, replicate)):
-            _evaluate_pass(program, examples, replicate, context=context, stop=stop, outcome=outcome, emit=emit,
-                           threads=threads)
-        if stop.program_error is not None:
-            raise stop.program_error
-        if stop.now:
-            break
+    try:
+        for replicate, remaining in todo.items():
+            if not remaining:
+                continue
+            with dspy.context(lm=_sampling_lm(dspy.settings.lm, context, replicate)):
+                _evaluate_pass(program, remaining, replicate, context=context, stop=stop, outcome=outcome,
+                               emit=emit, threads=threads)
+            if stop.now:
+                break
+    finally:
+        stop.close()  # a call still out after an interrupt emits nothing
+    if stop.program_error is not None:
+        raise stop.program_error
     outcome.stopped_early = len(outcome.records) < outcome.planned and stop.hopeless
     return outcome
 
@@ -161,28 +183,19 @@ def _sampling_lm(lm, context: CellContext, replicate: int):
 
 def _evaluate_pass(program, examples, replicate: int, *, context: CellContext, stop: _Stop, outcome: CellOutcome,
                    emit: Callable[[Record], None], threads: int) -> None:
-    def run_one(**inputs):
+    def run_one(example):
         if stop.now:
-            return dspy.Prediction(attempt=None)
+            return
         try:
-            attempt = _attempt(program, inputs)
-        except Exception as exc:  # the program's own bug: stop the cell, re-raised by the caller
+            attempt = _attempt(program, example.inputs())
+            stop.note(attempt)
+            stop.keep(_record(context, example, attempt, replicate), outcome, emit)
+        except Exception as exc:  # the program's own bug (or emit's): stop the cell, re-raised by the caller
             stop.program_error = stop.program_error or exc
-            return dspy.Prediction(attempt=None)
-        stop.note(attempt)
-        return dspy.Prediction(attempt=attempt)
 
-    def metric(example, prediction, trace=None):
-        if prediction.attempt is None:
-            return 0.0
-        record = _record(context, example, prediction.attempt, replicate)
-        outcome.records.append(record)
-        emit(record)
-        return record.score
-
-    evaluator = dspy.Evaluate(devset=examples, metric=metric, num_threads=threads,
-                              display_progress=False, max_errors=len(examples) + 1, failure_score=0.0)
-    evaluator(run_one)
+    executor = ParallelExecutor(num_threads=threads, max_errors=len(examples) + 1, disable_progress_bar=True,
+                                timeout=0)  # timeout=0: no straggler resubmission
+    executor.execute(run_one, examples)
 
 
 def _attempt(program: dspy.Module, inputs: dict) -> _Attempt:

@@ -63,10 +63,10 @@ def learning_curve(compiled: dspy.Module) -> list[dict] | None:
     None when the optimizer reports no steps (`labeled`, `bootstrap`, the baseline)."""
     if isinstance(getattr(compiled, "trial_logs", None), dict):
         return _mipro_trials(compiled.trial_logs)
-    if hasattr(getattr(compiled, "detailed_results", None), "val_aggregate_scores"):
+    if hasattr(getattr(compiled, "detailed_results", None), "val_aggregate_scores"):  # one per accepted candidate
         return _points(compiled.detailed_results.val_aggregate_scores, "iteration", scale=1)
     if isinstance(getattr(compiled, "candidate_programs", None), list):
-        tried = sorted(compiled.candidate_programs, key=lambda c: -c["score"])  # seeds -3, -2, ... in the order tried
+        tried = sorted(compiled.candidate_programs, key=lambda c: c["seed"])  # seeds -3, -2, ... in the order tried
         return _points([c["score"] for c in tried], "candidate", scale=100)
     return None
 
@@ -74,7 +74,7 @@ def learning_curve(compiled: dspy.Module) -> list[dict] | None:
 def _mipro_trials(trial_logs: dict) -> list[dict]:
     """MIPROv2's trials scored on the whole dev set (trial 1: the default program; minibatch-only
     trials are left out, their scores are on a few examples). `Evaluate` reports percentages."""
-    return [{"step": trial - 1, "score": round(float(log["full_eval_score"]), 6), "kind": "trial"}
+    return [{"step": trial - 1, "score": round(float(log["full_eval_score"]) / 100, 6), "kind": "trial"}
             for trial, log in sorted(trial_logs.items()) if "full_eval_score" in log]
 
 
@@ -186,7 +186,7 @@ OPTIMIZER_SETTINGS: dict[str, dict] = {name: dict(o.settings) for name, o in REG
 def budget(optimizer: str, overrides: dict | None = None) -> dict:
     """The settings a cell compiles with: the defaults, then the user's overrides for this optimizer."""
     entry, changes = REGISTRY[optimizer], (overrides or {}).get(optimizer, {})
-    settings = dict(entry.settings)
+    settings = dict(OPTIMIZER_SETTINGS[optimizer])
     for name in changes:
         for moot in entry.replaces.get(name, ()):
             settings.pop(moot, None)

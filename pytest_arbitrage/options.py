@@ -76,7 +76,7 @@ OPTIONS = (
     Option("data", "offline", "task data: offline, hub (strict: a cell whose hub data cannot be loaded is skipped), "
                               "hub-or-offline (falls back to the offline set), or TASK=FILE.jsonl pairs"),
     Option("max_tokens", "", "max tokens an LM may generate per call (default: each task's own budget)"),
-    Option("threads", "1", "examples evaluated in parallel per cell (API models)"),
+    Option("threads", "", "examples evaluated in parallel per cell (default: 8 for api models, 1 in-process)"),
     Option("max_error_rate", "0.5", "a cell whose LM-error rate is above this fails"),
     Option("tier", "", "tier overrides, SPEC=local|api pairs (comma-separated)"),
     Option("alpha", "0.05", "significance level"),
@@ -87,6 +87,8 @@ OPTIONS = (
     Option("timeout", "", "seconds one LM call may take before it is an error (default: 60 for api models, none in-process)"),
     Option("include_partial", "false", "let cells cut short by an interrupt or a crash into the comparisons"),
     Option("prices", None, "JSON or TOML file extending the price table"),
+    Option("resume", "", "continue a run (a run folder or 'latest'): score only the examples it lacks"),
+    Option("shard", "", "run the i-th of N deterministic shards of the (cell, example) work, e.g. 1/4"),
     Option("baseline", "", "the optimizer every other one is measured against (default: none)"),
     Option("reference", "", "the api model the scoreboard measures local cells against (default: the best pairable)"),
     Option("mcnemar", "exact", f"McNemar's test for 0/1 scores: {', '.join(MCNEMAR_METHODS)} (exact: the gate's default)"),
@@ -109,7 +111,7 @@ class Settings:
     data: str
     data_files: dict[str, Path] = field(default_factory=dict)
     max_tokens: int | None = None
-    threads: int = 1
+    threads: int | None = None  # None: by provider (concurrency.threads_for)
     max_error_rate: float = 0.5
     tier_overrides: dict[str, str] = field(default_factory=dict)
     alpha: float = 0.05
@@ -130,6 +132,8 @@ class Settings:
     reference: str | None = None
     mcnemar: str = "exact"
     study: str | None = None
+    resume: str | None = None
+    shard: str | None = None  # "i/N", 1-based (see `shard_of`)
 
     def as_dict(self) -> dict:
         """JSON-friendly view for run metadata."""
@@ -166,7 +170,7 @@ def parse_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], 
         data=data,
         data_files=data_files,
         max_tokens=_int("max_tokens", raw("max_tokens"), minimum=1) if raw("max_tokens") else None,
-        threads=_int("threads", raw("threads"), minimum=1),
+        threads=_int("threads", raw("threads"), minimum=1) if raw("threads") else None,
         max_error_rate=_fraction("max_error_rate", raw("max_error_rate")),
         tier_overrides=_pairs("tier", raw("tier"), valid_values=("local", "api")),
         alpha=_checked("alpha", parse_alpha, raw("alpha")),
@@ -187,7 +191,26 @@ def parse_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], 
         reference=raw("reference") or None,
         mcnemar=_one_of("mcnemar", raw("mcnemar") or "exact", MCNEMAR_METHODS),
         study=raw("study") or None,
+        resume=raw("resume") or None,
+        shard=_shard(raw("shard")),
     )
+
+
+def _shard(text: str | None) -> str | None:
+    if not (text or "").strip():
+        return None
+    index, sep, total = text.strip().partition("/")
+    if not (sep and index.isdigit() and total.isdigit() and 1 <= int(index) <= int(total)):
+        raise SettingsError("shard", f"expected i/N with 1 <= i <= N (e.g. 1/4), got {text!r}")
+    return f"{int(index)}/{int(total)}"
+
+
+def shard_of(settings: Settings) -> tuple[int, int] | None:
+    """(i, N) of `--arb-shard=i/N`, or None for the whole sweep."""
+    if not settings.shard:
+        return None
+    index, total = settings.shard.split("/")
+    return int(index), int(total)
 
 
 def _baseline(text: str | None, optimizers: str | None) -> str:

@@ -26,6 +26,7 @@ LAZY_ERROR_KEY = pytest.StashKey[str]()
 OPTION_BY_NAME = {option.name: option for option in OPTIONS}
 RUN_ID_INPUT = "arbitrage_run_id"
 COMPARE_INPUT = "arbitrage_compare_dir"
+RESUME_INPUT = "arbitrage_resume_dir"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -77,9 +78,10 @@ def _new_session(config: pytest.Config, settings: Settings):
     workerinput = getattr(config, "workerinput", None)
     if workerinput is None:
         return ControllerSession(config, settings)
-    compare_dir = workerinput.get(COMPARE_INPUT)
+    compare_dir, resume_dir = workerinput.get(COMPARE_INPUT), workerinput.get(RESUME_INPUT)
     return WorkerSession(config, settings, run_id=workerinput[RUN_ID_INPUT],
-                         compare_dir=Path(compare_dir) if compare_dir else None)
+                         compare_dir=Path(compare_dir) if compare_dir else None,
+                         resume_dir=Path(resume_dir) if resume_dir else None)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -131,10 +133,11 @@ def _study(config: pytest.Config) -> dict[str, str]:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:
-    """xdist: hand the controller's run id and resolved compared run to each worker."""
+    """xdist: hand the controller's run id, resolved compared run and resumed run to each worker."""
     session = session_of(node.config)
     node.workerinput[RUN_ID_INPUT] = session.run_id
     node.workerinput[COMPARE_INPUT] = str(session.compare_dir) if session.compare_dir else None
+    node.workerinput[RESUME_INPUT] = str(session.runner.resume_dir) if session.runner.resume_dir else None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

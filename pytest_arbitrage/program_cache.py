@@ -80,7 +80,7 @@ def load_or_compile(path: Path, *, make_program: Callable[[], dspy.Module],
     with FileLock(str(path) + ".lock"):
         program, problem = _load(path, make_program)
         if program is not None:
-            return Loaded(program, True, f"reused {path.name}")
+            return Loaded(program, True, f"reused {path.name}", _load_curve(path))
         reuse = problem or _why_new(path, key)
         program = compile_fn()
         curve = curve_of(program) if curve_of else None

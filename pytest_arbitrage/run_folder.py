@@ -161,6 +161,13 @@ class RunFolder:
         self._ensure()
         append_lines(self.path / CELLS_FILE, [json.dumps(redact_json(cell), sort_keys=True)])
 
+    def reopen(self) -> None:
+        """Continue an existing run folder (`--arb-resume`): its records count as written."""
+        with self._lock:
+            self._seen.update(duplicate_key(r) for r in read_records(self.path))
+            self._created = True
+        _point_latest(self.report_dir, self.run_id)
+
     def create(self) -> None:
         """Make the folder now (a run with cells, before its first LM call)."""
         with self._lock:

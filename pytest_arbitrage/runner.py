@@ -14,7 +14,9 @@ items, JUnit properties and cell-info lines.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+import zlib
+from dataclasses import asdict, dataclass, replace
+from dataclasses import fields as dataclass_fields
 from functools import cached_property
 from pathlib import Path
 from typing import Callable
@@ -25,10 +27,12 @@ from pytest_arbitrage import data as task_data
 from pytest_arbitrage import providers
 from pytest_arbitrage.axes import cell_axes
 from pytest_arbitrage.compiled import CompiledProgram, compiled_program
+from pytest_arbitrage.concurrency import limit_calls, threads_for
 from pytest_arbitrage.evaluation import CellContext, CellOutcome, evaluate_cell
 from pytest_arbitrage.grid import GridCell, build_grid
 from pytest_arbitrage.lm_cache import configure_lm_cache
-from pytest_arbitrage.options import API_TIMEOUT_S, Settings
+from pytest_arbitrage.cell import CellKey
+from pytest_arbitrage.options import API_TIMEOUT_S, Settings, shard_of
 from pytest_arbitrage.pricing import cost_usd, load_prices
 from pytest_arbitrage.providers import ModelUnavailable, adapter_for, parse_model_spec
 from pytest_arbitrage.records import Record
@@ -59,11 +63,12 @@ class Scored:
 
 class CellRunner:
     def __init__(self, settings: Settings, *, run_id: str, compare_dir: Path | None = None,
-                 supply_lm: Supplier | None = None):
+                 supply_lm: Supplier | None = None, resume_dir: Path | None = None):
         self.settings = settings
         self.run_id = run_id
         self.compare_dir = compare_dir
         self.supply_lm = supply_lm
+        self.resume_dir = resume_dir  # the run folder being continued (`--arb-resume`)
         self.gated_cells = 0  # cells the run selected: the gate's family (set by the glue)
         self._lms: dict[str, object] = {}
 
@@ -94,9 +99,15 @@ class CellRunner:
         configure_lm_cache(self.settings.cache_dir / "lm")  # here: a run that calls no LM makes no cache
         max_tokens = self.settings.max_tokens or 256
         supplied = self.supply_lm(spec=model, max_tokens=max_tokens) if self.supply_lm else None
-        if supplied is not None:
-            return supplied
-        return providers.provision_lm(model, max_tokens=max_tokens, temperature=0.0, **self._call_options(model))
+        lm = supplied if supplied is not None else providers.provision_lm(
+            model, max_tokens=max_tokens, temperature=0.0, **self._call_options(model))
+        if not providers.PROVIDERS[model.provider].in_process:
+            limit_calls(lm, self.threads(model))  # one limit per endpoint, across the process's cells
+        return lm
+
+    def threads(self, model) -> int:
+        """Examples scored at once in a cell of `model`: `--arb-threads`, else by provider (8 api, 1 in-process)."""
+        return threads_for(model.provider, self.settings.threads)
 
     def _call_options(self, model) -> dict:
         """Remote models: our retry layer alone (evaluation.py) and a time limit per call."""
@@ -111,7 +122,7 @@ class CellRunner:
     def compile(self, cell: GridCell, cell_data, lm, teacher_lm) -> Compiled:
         started = time.perf_counter()
         compiled = compiled_program(cell, get_task(cell.task), cell_data, lm=lm, teacher_lm=teacher_lm,
-                                    settings=self.settings)
+                                    settings=replace(self.settings, threads=self.threads(cell.model)))
         return Compiled(compiled, round(time.perf_counter() - started, 3))
 
     def evaluate(self, cell: GridCell, cell_data, lm, program, *, emit: Callable[[Record], None],
@@ -121,15 +132,42 @@ class CellRunner:
                               price=lambda i, o: cost_usd(cell.model.spec, i, o, self.prices),
                               max_error_rate=self.settings.max_error_rate, program_hash=program_hash,
                               repeats=self.settings.repeats, temperature=self.settings.temperature,
-                              in_process=providers.PROVIDERS[cell.model.provider].in_process)
+                              in_process=providers.PROVIDERS[cell.model.provider].in_process,
+                              done=frozenset((r.example_id, r.replicate) for r in self.prior(cell)))
         meter(lm)
         adapter = adapter_for(cell.model)
         started = time.perf_counter()
         with dspy.context(lm=lm, adapter=adapter):
-            outcome = evaluate_cell(program, cell_data.test, context=context, emit=emit,
-                                    threads=self.settings.threads)
+            outcome = evaluate_cell(program, self.shard_examples(cell, cell_data.test), context=context, emit=emit,
+                                    threads=self.threads(cell.model))
+        outcome.records[:0] = self.prior(cell)  # a resumed cell is judged on all its records
         return Scored(outcome, round(time.perf_counter() - started, 3), type(adapter).__name__,
                       outcome.failure(self.settings.max_error_rate))
+
+    def shard_examples(self, cell: GridCell, examples: list) -> list:
+        """This shard's share of a cell's test examples (all of them without --arb-shard): example j
+        of a cell goes to shard (offset + j) mod N, the offset from the cell id, so every shard gets
+        about n/N examples of every cell and the cells' leftovers spread over the shards."""
+        shard = shard_of(self.settings)
+        if shard is None:
+            return examples
+        index, total = shard
+        offset = zlib.crc32(cell.id.encode())
+        return [e for j, e in enumerate(examples) if (offset + j) % total == index - 1]
+
+    def prior(self, cell: GridCell) -> list[Record]:
+        """The cell's records already in the run folder when the run resumes (`--arb-resume`)."""
+        return self._prior_records.get(cell.key, [])
+
+    @cached_property
+    def _prior_records(self) -> dict:
+        if self.resume_dir is None:
+            return {}
+        fields = {f.name for f in dataclass_fields(Record)}
+        prior: dict = {}
+        for line in read_records(self.resume_dir):
+            prior.setdefault(CellKey.of(line), []).append(Record(**{k: v for k, v in line.items() if k in fields}))
+        return prior
 
     def judge(self, cell: GridCell, outcome: CellOutcome) -> dict | None:
         """The gate's verdict on the cell against the compared run (None when there is none)."""

@@ -35,9 +35,11 @@ CELL_RECORDS = pytest.StashKey[list]()
 
 
 class CellSession:
-    def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str, compare_dir: Path | None):
+    def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str, compare_dir: Path | None,
+                 resume_dir: Path | None = None):
         self.config = config
-        self.runner = CellRunner(settings, run_id=run_id, compare_dir=compare_dir, supply_lm=self._supplied_lm)
+        self.runner = CellRunner(settings, run_id=run_id, compare_dir=compare_dir, supply_lm=self._supplied_lm,
+                                 resume_dir=resume_dir)
         self._previous_sigterm = _sigterm_as_interrupt()
 
     settings = property(lambda self: self.runner.settings)
@@ -148,8 +150,9 @@ class WorkerSession(CellSession):
     controller recovers the records of a cell that was interrupted mid-way.
     """
 
-    def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str, compare_dir: Path | None):
-        super().__init__(config, settings, run_id=run_id, compare_dir=compare_dir)
+    def __init__(self, config: pytest.Config, settings: Settings, *, run_id: str, compare_dir: Path | None,
+                 resume_dir: Path | None = None):
+        super().__init__(config, settings, run_id=run_id, compare_dir=compare_dir, resume_dir=resume_dir)
         self.spool = transport.Spool(settings.cache_dir, run_id, config.workerinput["workerid"])
 
     def emit(self, node, record: Record) -> None:
@@ -165,8 +168,12 @@ class ControllerSession(CellSession):
 
     def __init__(self, config: pytest.Config, settings: Settings):
         # Resolved before this run's folder exists, or `latest` would name this run itself.
-        super().__init__(config, settings, run_id=new_run_id(), compare_dir=_compare_dir(settings))
-        self.folder = RunFolder(settings.report_dir, self.run_id)
+        resumed = _resumed_dir(settings)
+        super().__init__(config, settings, run_id=resumed.name if resumed else new_run_id(),
+                         compare_dir=_compare_dir(settings), resume_dir=resumed)
+        self.folder = RunFolder(resumed.parent if resumed else settings.report_dir, self.run_id)
+        if resumed:
+            self.folder.reopen()
         self.started = time.time()
         self.summary: dict | None = None
         self.regressions: list[dict] = []
@@ -259,6 +266,17 @@ class ControllerSession(CellSession):
         terminalreporter.write_line(f"run folder: {self.folder.path}")
         for regression in self.regressions:
             terminalreporter.write_line(f"REGRESSION: {regression['message']}", red=True, bold=True)
+
+
+def _resumed_dir(settings: Settings) -> Path | None:
+    if not settings.resume:
+        return None
+    try:
+        found = resolve_run(settings.resume, settings.report_dir)
+        read_records(found)  # a folder that breaks the record schema is refused before any LM call
+    except (RunNotFound, ValueError) as exc:
+        raise pytest.UsageError(f"--arb-resume: {exc}") from None
+    return found.resolve()
 
 
 def _compare_dir(settings: Settings) -> Path | None:

@@ -19,15 +19,16 @@ WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, LEGEND = 620, 250, 46, 14, 30, 40, 170
 
 
 def curves(rows: list[dict], *, baselines: dict | None = None) -> list[dict]:
-    """One curve per group of `axis_compare` rows: the reference point, then each compared value."""
+    """One curve per group of `axis_compare` rows: the reference point, then each compared value;
+    `baselines` (by `axis_compare.group_label`): the baseline cell's numbers drawn as a band."""
     out = []
-    for members in grouped(rows).values():
+    for label, members in grouped(rows).items():
         first = members[0]
         points = [_point(first["ref_value"], first["ref_cell"], None)] if first["ref_cell"]["id"] else []
         points += [_point(r["value"], r["new_cell"], r) for r in members]
         group = {k: first[k] for k in ("task", "model", "tier", "optimizer", "others") if k in first}
         out.append(group | {"axis": first["axis"], "reference": first["ref_value"], "points": points,
-                            "baseline": (baselines or {}).get(first["new_cell"]["id"])})
+                            "baseline": (baselines or {}).get(label)})
     return out
 
 
@@ -39,13 +40,14 @@ def curve_table(key: str, title: str, series: list[dict], *, value_name: str, no
     """Every point of every curve, with its comparison against the curve's reference point."""
     compared = [p["vs_reference"] for s in series for p in s["points"] if p["vs_reference"]]
     headers = ["task", "model", "optimizer", "other axes", value_name, "n", "mean", "95% CI",
-               "vs reference", "95% CI (delta)", "p", p_adj_header(compared), "verdict"]
+               "calls/ex", "vs reference", "95% CI (delta)", "p", p_adj_header(compared), "verdict"]
     rows = []
     for s in series:
         for p in s["points"]:
             v = p["vs_reference"]
             rows.append([s["task"], s["model"], s.get("optimizer") or MISSING, axes_label(s["others"]) or MISSING,
-                         str(p["value"]), _text(p["n"]), pct(p["mean"]), interval_pct(p["ci_low"], p["ci_high"])]
+                         str(p["value"]), _text(p["n"]), pct(p["mean"]), interval_pct(p["ci_low"], p["ci_high"]),
+                          _calls(p["calls_per_example"])]
                         + (["reference"] + [MISSING] * 4 if v is None else [
                             pp(v["delta"]), interval_pp(v["ci_low"], v["ci_high"]), pval(v["p"]),
                             pval(v["p_adj"]), verdict_text(v)]))
@@ -54,6 +56,10 @@ def curve_table(key: str, title: str, series: list[dict], *, value_name: str, no
 
 def _text(value) -> str:
     return MISSING if value is None else str(value)
+
+
+def _calls(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.3g}"
 
 
 # -- SVG ---------------------------------------------------------------------------------------
@@ -94,11 +100,13 @@ def line_chart(chart: Chart) -> str:
     y_of = lambda y: TOP + (1 - y) * plot_h  # noqa: E731
     parts = [_axes(chart, xs, x_of, y_of, plot_w)]
     if chart.band is not None:
-        parts.append(_band(chart.band, y_of, plot_w))
+        parts.append(_band(chart.band, y_of, plot_w) + _legend(f"{chart.band[0]} {pct(chart.band[1])}",
+                                                               len(chart.lines), "#555", dashed=True))
+    dodge = len(xs) > 1 and any(p.low is not None for line in chart.lines for p in line.points)
     for i, line in enumerate(chart.lines):
-        shift = (i - (len(chart.lines) - 1) / 2) * 4 if len(xs) > 1 else 0
-        parts.append(_line(line, PALETTE[i % len(PALETTE)], lambda x: x_of(x) + shift, y_of))
-        parts.append(_legend(line, i, PALETTE[i % len(PALETTE)]))
+        shift = (i - (len(chart.lines) - 1) / 2) * 4 if dodge else 0  # error bars side by side, not on top
+        parts.append(_line(line, PALETTE[i % len(PALETTE)], lambda x, dx=shift: x_of(x) + dx, y_of))
+        parts.append(_legend(line.name, i, PALETTE[i % len(PALETTE)], dashed=line.dashed))
     return (f'<svg class="curve-chart" data-kind="{escape(chart.kind)}" xmlns="http://www.w3.org/2000/svg" '
             f'width="{WIDTH}" height="{HEIGHT}" role="img" font-family="system-ui,sans-serif" font-size="11">'
             f'<title>{escape(chart.title)}</title>'
@@ -124,14 +132,12 @@ def _spread(xs: list[float], count: int = 6) -> list[float]:
 
 
 def _band(band, y_of, plot_w: float) -> str:
-    label, mean, low, high = band
+    _, mean, low, high = band
     rect = ("" if low is None or high is None else
             f'<rect class="band" x="{LEFT}" y="{y_of(high):.1f}" width="{plot_w}" '
             f'height="{max(y_of(low) - y_of(high), 0.5):.1f}" fill="#888" fill-opacity="0.12"/>')
     return (rect + f'<line class="reference" x1="{LEFT}" y1="{y_of(mean):.1f}" x2="{LEFT + plot_w}" '
-            f'y2="{y_of(mean):.1f}" stroke="#555" stroke-dasharray="5 4"/>'
-            f'<text x="{LEFT + plot_w - 2}" y="{y_of(mean) - 4:.1f}" text-anchor="end" fill="#555">'
-            f'{escape(label)} {pct(mean)}</text>')
+            f'y2="{y_of(mean):.1f}" stroke="#555" stroke-dasharray="5 4"/>')
 
 
 def _line(line: Line, colour: str, x_of, y_of) -> str:
@@ -152,30 +158,29 @@ def _line(line: Line, colour: str, x_of, y_of) -> str:
     return "".join(parts)
 
 
-def _legend(line: Line, i: int, colour: str) -> str:
+def _legend(name: str, i: int, colour: str, *, dashed: bool) -> str:
     x, y = WIDTH - LEGEND + 4, TOP + 6 + i * 16
-    dash = ' stroke-dasharray="4 3"' if line.dashed else ""
+    dash = ' stroke-dasharray="4 3"' if dashed else ""
     return (f'<line x1="{x}" y1="{y}" x2="{x + 16}" y2="{y}" stroke="{colour}" stroke-width="2"{dash}/>'
-            f'<text x="{x + 21}" y="{y + 4}">{escape(line.name[:26])}</text>')
+            f'<text x="{x + 21}" y="{y + 4}">{escape(name[:26])}</text>')
 
 
 def curve_charts(series: list[dict], *, kind: str, x_label: str) -> str:
-    """One chart per (task, model), a line per optimizer and other axes, of `curves` series."""
+    """One chart per task, model and other axes (so one baseline), a line per optimizer, of `curves` series."""
     panels: dict[tuple, list[dict]] = {}
     for s in series:
-        panels.setdefault((s["task"], s["model"]), []).append(s)
+        panels.setdefault((s["task"], s["model"], axes_label(s["others"])), []).append(s)
     charts = []
-    for (task, model), members in panels.items():
+    for (task, model, others), members in panels.items():
         base = next((s["baseline"] for s in members if s.get("baseline")), None)
-        band = None if base is None else ("baseline", base["mean"], base["ci_low"], base["ci_high"])
-        charts.append(line_chart(Chart(f"{task} · {model}", x_label, [_series_line(s) for s in members],
-                                       kind, band=band if base and base["mean"] is not None else None)))
-    return _panel_row(charts)
+        band = None if base is None or base["mean"] is None else ("baseline", base["mean"], base["ci_low"], base["ci_high"])
+        title = f"{task} · {model}" + (f" [{others}]" if others else "")
+        charts.append(line_chart(Chart(title, x_label, [_series_line(s) for s in members], kind, band=band)))
+    return panel_row(charts)
 
 
 def _series_line(s: dict) -> Line:
-    name = " ".join(x for x in (s.get("optimizer") or "", axes_label(s["others"])) if x)
-    return Line(name or s["task"], [Point(
+    return Line(s.get("optimizer") or s["task"], [Point(
         float(p["value"]), p["mean"], p["ci_low"], p["ci_high"],
         filled=bool(p["vs_reference"] and p["vs_reference"]["significant"]),
         tip=_tip(s, p)) for p in s["points"]])
@@ -187,5 +192,5 @@ def _tip(s: dict, p: dict) -> str:
     return text + (" (reference)" if v is None else f"; vs {s['reference']}: {pp(v['delta'])}, {verdict_text(v)}")
 
 
-def _panel_row(charts: list[str]) -> str:
+def panel_row(charts: list[str]) -> str:
     return f'<div class="charts" style="display:flex;flex-wrap:wrap;gap:12px">{"".join(charts)}</div>'

@@ -66,8 +66,8 @@ def _sections(summary: dict) -> list[str]:
     """Each section's chart, if it has one, then its tables, in the sections' order."""
     parts = []
     for section in SECTIONS:
-        if section.chart is not None:
-            parts.append(f'<section id="chart-{escape(section.key)}">{section.chart(summary)}</section>')
+        if section.chart is not None and (chart := section.chart(summary)):  # "" when the run lacks it
+            parts.append(f'<section id="chart-{escape(section.key)}">{chart}</section>')
         parts += [_section(t) for t in section.tables(summary)]
     return parts
 

@@ -42,6 +42,12 @@ def methods_text(options: StatsOptions) -> dict[str, str]:
         "mde": f"MDE: smallest |delta| a two-sided paired test at alpha = {options.alpha} "
                f"(uncorrected) detects with {options.power:.0%} power at the paired n, from "
                "the observed spread of paired differences (normal approximation).",
+        "axes": "Study axes (where the run varies them), each its own family, paired by example: modules vs "
+                "the first listed; demos k vs k=0 (demo effect) and k=0 vs the baseline (instruction effect); "
+                "train sizes vs the baseline (tipping point: the smallest size significantly better); every "
+                "pair of optimizers on the same task, model and axes; depth vs depth 1. A pair asked in two "
+                "families (a train size vs its baseline is also a delta) has each family's p adj, labelled. "
+                "The model-vs-task variance, the model gap and the learning curves are descriptive (no test).",
         "scoreboard": "The scoreboard tests every optimized local cell against one reference "
                       "api baseline per task: the pinned reference model, or else the api baseline "
                       "with the highest mean among those sharing examples with a local candidate "
@@ -72,7 +78,8 @@ def build_summary(
                    n_bootstrap=options.n_bootstrap)
         for cell in grouped.values()
     ]
-    inputs = Inputs(grouped=grouped, comparable=comparable_cells(grouped, options), entries=entries, options=options)
+    inputs = Inputs(grouped=grouped, comparable=comparable_cells(grouped, options), entries=entries, options=options,
+                    meta=meta)
     methods = methods_text(options) | {"cost": cost_text(entries)}
     return {"schema": SCHEMA, "meta": meta, "options": options.public(), "methods": methods,
             **section_rows(inputs)}

@@ -22,8 +22,9 @@ GOLD = {e.text: e.sentiment for e in [*DATA.train, *DATA.dev]}
 
 
 def climber(prompt: str) -> str:
-    """A student right on more examples the higher the "level N" in its instruction; asked for a new
-    instruction (GEPA's reflection asks in JSON, MIPRO's proposer in plain text), it goes one level up."""
+    """A student right on more examples the higher the "level N" in its instruction and the more demos
+    it is shown; asked for a new instruction (GEPA's reflection asks in JSON, MIPRO's proposer in plain
+    text), it goes one level up."""
     level = max(map(int, re.findall(r"level (\d)", prompt)), default=0)
     proposal = f"Label the sentiment, level {min(level + 1, TOP_LEVEL)}."
     if "new_instruction" in prompt:
@@ -31,7 +32,8 @@ def climber(prompt: str) -> str:
     if "proposed_instruction" in prompt:
         return proposal
     text = max(GOLD, key=prompt.rfind)  # the example asked about comes last (after any demos)
-    if int(hashlib.sha256(text.encode()).hexdigest(), 16) % (TOP_LEVEL + 1) <= level:
+    demos = sum(t in prompt for t in GOLD) - 1
+    if int(hashlib.sha256(text.encode()).hexdigest(), 16) % (TOP_LEVEL + 1) <= level + demos:
         return GOLD[text]
     return next(label for label in ("positive", "negative", "neutral") if label != GOLD[text])
 
@@ -100,6 +102,7 @@ def test_random_search_gives_one_point_per_candidate_in_the_order_tried():
     program = compiled("bootstrap_rs", num_candidate_programs=3)
     curve = learning_curve(program)
     assert len(curve) == 3 + 3  # zero-shot, labeled only, unshuffled bootstrap, then the random ones
+    assert_well_formed(curve, "candidate")
     tried = sorted(program.candidate_programs, key=lambda c: c["seed"])
     assert [p["score"] for p in curve] == [c["score"] / 100 for c in tried]
     assert [p["score"] for p in curve] == pytest.approx([dev_score(c["program"]) for c in tried])
@@ -147,6 +150,6 @@ def test_a_sweep_writes_each_cells_curve_to_cells_jsonl_also_when_its_program_is
     assert first["none"]["learning_curve"] is None
     curve = first["mipro"]["learning_curve"]
     assert [p["step"] for p in curve] == [0, 1, 2, 3] and {p["kind"] for p in curve} == {"trial"}
-    assert all(p["score"] * 4 == int(p["score"] * 4) for p in curve), "fractions of the 4 dev examples"
+    assert all(0 <= p["score"] <= 1 and p["score"] * 4 == int(p["score"] * 4) for p in curve), "of 4 dev examples"
     assert (first["mipro"]["program_from_cache"], second["mipro"]["program_from_cache"]) == (False, True)
     assert second["mipro"]["learning_curve"] == curve
