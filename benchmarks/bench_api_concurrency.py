@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -32,6 +33,7 @@ from fault_server import FaultServer  # noqa: E402
 
 MODEL = "openai/varied"  # answers a pure function of the prompt: results can be compared
 TARGET_RATIO = 1 / 6
+REPEATS = 3
 
 
 def _serve(latency_s: float, conn) -> None:
@@ -127,14 +129,16 @@ def concurrency(args, tmp: Path) -> None:
 
 
 def overhead(args, tmp: Path) -> None:
+    plain, harness = [], []
     with loopback_server(0.0) as (base_url, _):
-        plain = plain_loop(base_url, n=args.n, root=tmp / "plain")
-        harness, _, _ = harness_cell(base_url, n=args.n, threads="1", root=tmp / "harness")
-    per = lambda seconds: seconds / args.n * 1000  # noqa: E731
-    print(f"\nper example at 0 ms latency, serial, {args.n} examples")
-    print(f"  plain dspy loop (same program, adapter, LM): {per(plain):6.2f} ms")
-    print(f"  harness (CellRunner.evaluate):               {per(harness):6.2f} ms   "
-          f"({per(harness) - per(plain):+.2f} ms, {harness / plain:.2f}x)")
+        for rep in range(REPEATS):  # interleaved: this machine's speed drifts by tens of percent
+            plain.append(plain_loop(base_url, n=args.n, root=tmp / f"plain{rep}"))
+            harness.append(harness_cell(base_url, n=args.n, threads="1", root=tmp / f"harness{rep}")[0])
+    per_plain, per_harness = (statistics.median(t) / args.n * 1000 for t in (plain, harness))
+    print(f"\nper example at 0 ms latency, serial, {args.n} examples (median of {REPEATS}, interleaved)")
+    print(f"  plain dspy loop (same program, adapter, LM): {per_plain:6.2f} ms")
+    print(f"  harness (CellRunner.evaluate):               {per_harness:6.2f} ms   "
+          f"({per_harness - per_plain:+.2f} ms, {per_harness / per_plain:.2f}x)")
 
 
 def warm_up() -> None:

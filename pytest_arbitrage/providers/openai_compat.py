@@ -95,16 +95,4 @@ def provision(spec: ModelSpec, lm_kwargs: dict, **_):
     """The provider registry's entry: a `dspy.LM` for an OpenAI-compatible endpoint, its key checked."""
     import dspy
 
-    connection = openai_lm_kwargs(spec)
-    return dspy.LM(spec.model, **connection, **lm_kwargs, engine=native_engine(connection))
-
-
-def native_engine(connection: dict) -> str:
-    """DSPy's own OpenAI client ("lm15") when the base URL is given and no login header rides along.
-
-    DSPy's "auto" sends every call through LiteLLM while OPENAI_BASE_URL is set in the
-    environment (for gateways configured only there), though the URL reaches dspy.LM
-    explicitly here; LiteLLM costs about 20 ms of CPU per call against 5 ms natively
-    (benchmarks/bench_api_concurrency.py). Extra headers need LiteLLM: "auto" then.
-    """
-    return "lm15" if connection.get("api_base") and "extra_headers" not in connection else "auto"
+    return dspy.LM(spec.model, **openai_lm_kwargs(spec), **lm_kwargs)

@@ -7,6 +7,7 @@ without it (a converted run) falls back to sorted order.
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from pytest_arbitrage.reports.axis_compare import (
@@ -62,10 +63,10 @@ def _cells(row: dict, module: str, cell: dict) -> list[str]:
 
 
 def usd_each(value: float | None) -> str:
-    """Dollars per example, small values in 3 significant digits (never rounded to $0.0000)."""
+    """Dollars per example, small values to 3 significant digits (never rounded to $0.0000)."""
     if value is None:
         return "unknown"
-    return "$0" if value == 0 else f"${value:.3g}"
+    return "$0" if value == 0 else f"${value:.{max(4, 2 - math.floor(math.log10(value)))}f}"
 
 
 def _times(value: float | None) -> str:

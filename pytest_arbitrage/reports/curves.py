@@ -166,21 +166,25 @@ def _legend(name: str, i: int, colour: str, *, dashed: bool) -> str:
 
 
 def curve_charts(series: list[dict], *, kind: str, x_label: str) -> str:
-    """One chart per task, model and other axes (so one baseline), a line per optimizer, of `curves` series."""
+    """One chart per task, model and baseline cell of `curves` series, a line per optimizer and other
+    axes; the axes all its lines share are in its title."""
     panels: dict[tuple, list[dict]] = {}
     for s in series:
-        panels.setdefault((s["task"], s["model"], axes_label(s["others"])), []).append(s)
+        panels.setdefault((s["task"], s["model"], (s.get("baseline") or {}).get("id")), []).append(s)
     charts = []
-    for (task, model, others), members in panels.items():
-        base = next((s["baseline"] for s in members if s.get("baseline")), None)
+    for (task, model, _), members in panels.items():
+        base = members[0].get("baseline")
         band = None if base is None or base["mean"] is None else ("baseline", base["mean"], base["ci_low"], base["ci_high"])
-        title = f"{task} · {model}" + (f" [{others}]" if others else "")
-        charts.append(line_chart(Chart(title, x_label, [_series_line(s) for s in members], kind, band=band)))
+        shared = dict(set.intersection(*(set(s["others"].items()) for s in members)))
+        title = f"{task} · {model}" + (f" [{axes_label(shared)}]" if shared else "")
+        lines = [_series_line(s, {k: v for k, v in s["others"].items() if k not in shared}) for s in members]
+        charts.append(line_chart(Chart(title, x_label, lines, kind, band=band)))
     return panel_row(charts)
 
 
-def _series_line(s: dict) -> Line:
-    return Line(s.get("optimizer") or s["task"], [Point(
+def _series_line(s: dict, own: dict) -> Line:
+    name = " ".join(x for x in (s.get("optimizer") or "", axes_label(own)) if x)
+    return Line(name or s["task"], [Point(
         float(p["value"]), p["mean"], p["ci_low"], p["ci_high"],
         filled=bool(p["vs_reference"] and p["vs_reference"]["significant"]),
         tip=_tip(s, p)) for p in s["points"]])
