@@ -78,8 +78,12 @@ def harness_cell(base_url: str, *, n: int, threads: str, root: Path):
     return time.perf_counter() - started, records, runner.threads(cell.model)
 
 
-def plain_loop(base_url: str, *, n: int, root: Path) -> float:
-    """Seconds for a plain loop of the task's program over N examples, with DSPy's own disk cache."""
+def plain_loop(base_url: str, *, n: int, root: Path, env_base_url: bool = False) -> float:
+    """Seconds for a plain loop of the task's program over N examples, with DSPy's own disk cache.
+
+    The LM gets `api_base`; with `env_base_url` OPENAI_BASE_URL is set too, as the harness's
+    openai provider needs it, and DSPy then sends each call through LiteLLM, not its own client.
+    """
     import dspy
 
     from pytest_arbitrage.data import cell_data, data_source
@@ -93,7 +97,9 @@ def plain_loop(base_url: str, *, n: int, root: Path) -> float:
     lm = dspy.LM(MODEL, api_base=base_url, api_key=PLACEHOLDER_KEY, num_retries=0, timeout=60,
                  max_tokens=task.max_tokens, temperature=0.0)
     program = task.make_program()
-    saved = os.environ.pop("OPENAI_BASE_URL", None)  # a plain user passes api_base, as above
+    saved = os.environ.pop("OPENAI_BASE_URL", None)
+    if env_base_url:
+        os.environ["OPENAI_BASE_URL"] = base_url
     try:
         with dspy.context(lm=lm, adapter=adapter_for(parse_model_spec(MODEL))):
             started = time.perf_counter()
@@ -101,6 +107,7 @@ def plain_loop(base_url: str, *, n: int, root: Path) -> float:
                 program(**example.inputs())
             return time.perf_counter() - started
     finally:
+        os.environ.pop("OPENAI_BASE_URL", None)
         if saved is not None:
             os.environ["OPENAI_BASE_URL"] = saved
 
@@ -129,16 +136,18 @@ def concurrency(args, tmp: Path) -> None:
 
 
 def overhead(args, tmp: Path) -> None:
-    plain, harness = [], []
+    plain, gateway, harness = [], [], []
     with loopback_server(0.0) as (base_url, _):
         for rep in range(REPEATS):  # interleaved: this machine's speed drifts by tens of percent
             plain.append(plain_loop(base_url, n=args.n, root=tmp / f"plain{rep}"))
+            gateway.append(plain_loop(base_url, n=args.n, root=tmp / f"gateway{rep}", env_base_url=True))
             harness.append(harness_cell(base_url, n=args.n, threads="1", root=tmp / f"harness{rep}")[0])
-    per_plain, per_harness = (statistics.median(t) / args.n * 1000 for t in (plain, harness))
+    per_plain, per_gateway, per_harness = (statistics.median(t) / args.n * 1000 for t in (plain, gateway, harness))
     print(f"\nper example at 0 ms latency, serial, {args.n} examples (median of {REPEATS}, interleaved)")
-    print(f"  plain dspy loop (same program, adapter, LM): {per_plain:6.2f} ms")
-    print(f"  harness (CellRunner.evaluate):               {per_harness:6.2f} ms   "
-          f"({per_harness - per_plain:+.2f} ms, {per_harness / per_plain:.2f}x)")
+    print(f"  plain dspy loop, api_base only (DSPy's own client):   {per_plain:6.2f} ms")
+    print(f"  plain dspy loop, OPENAI_BASE_URL set (via LiteLLM):   {per_gateway:6.2f} ms")
+    print(f"  harness (CellRunner.evaluate, OPENAI_BASE_URL set):   {per_harness:6.2f} ms   "
+          f"({per_harness - per_gateway:+.2f} ms against the same client, {per_harness / per_plain:.2f}x the first)")
 
 
 def warm_up() -> None:

@@ -54,6 +54,7 @@ class CellContext:
     program_hash: str | None = None
     repeats: int = 1  # samples per example, each its own record (`replicate`)
     temperature: float = 0.0
+    halt: Callable[[], bool] | None = None  # True once the cell may stop (`--arb-sequential`)
     done: frozenset = frozenset()  # (example_id, replicate) already scored (a resumed run): skipped
     in_process: bool = False  # the model runs here (llama.cpp): replicates are seeded, not only rolled out
 
@@ -113,6 +114,7 @@ class _Stop:
     records kept (none once the pass has ended, e.g. by an interrupt, while a call was out)."""
 
     def __init__(self, context: CellContext, planned: int):
+        self.halt = context.halt
         self.allowed_errors = context.max_error_rate * planned
         self.program_error: BaseException | None = None
         self.errors = 0
@@ -139,7 +141,7 @@ class _Stop:
 
     @property
     def now(self) -> bool:
-        return self.program_error is not None or self.hopeless
+        return self.program_error is not None or self.hopeless or bool(self.halt and self.halt())
 
 
 def evaluate_cell(program: dspy.Module, examples: list[dspy.Example], *, context: CellContext,

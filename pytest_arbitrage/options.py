@@ -89,6 +89,8 @@ OPTIONS = (
     Option("prices", None, "JSON or TOML file extending the price table"),
     Option("resume", "", "continue a run (a run folder or 'latest'): score only the examples it lacks"),
     Option("shard", "", "run the i-th of N deterministic shards of the (cell, example) work, e.g. 1/4"),
+    Option("sequential", "false", "stop scoring an optimized cell once its pair with the baseline is decided "
+                                  "(an anytime-valid test, valid however often it is checked)"),
     Option("baseline", "", "the optimizer every other one is measured against (default: none)"),
     Option("reference", "", "the api model the scoreboard measures local cells against (default: the best pairable)"),
     Option("mcnemar", "exact", f"McNemar's test for 0/1 scores: {', '.join(MCNEMAR_METHODS)} (exact: the gate's default)"),
@@ -133,6 +135,7 @@ class Settings:
     mcnemar: str = "exact"
     study: str | None = None
     resume: str | None = None
+    sequential: bool = False
     shard: str | None = None  # "i/N", 1-based (see `shard_of`)
 
     def as_dict(self) -> dict:
@@ -192,6 +195,7 @@ def parse_settings(raw: Callable[[str], str | None], *, valid_tasks: list[str], 
         mcnemar=_one_of("mcnemar", raw("mcnemar") or "exact", MCNEMAR_METHODS),
         study=raw("study") or None,
         resume=raw("resume") or None,
+        sequential=_bool("sequential", raw("sequential")),
         shard=_shard(raw("shard")),
     )
 

@@ -32,7 +32,9 @@ RESUME_INPUT = "arbitrage_resume_dir"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("arbitrage", "pytest-arbitrage: DSPy program benchmarks")
     for option in OPTIONS:
-        group.addoption(option.flag, dest=option.ini, default=None, help=f"{option.help} (ini: {option.ini})")
+        switch = {"nargs": "?", "const": "true"} if option.default == "false" else {}  # `--arb-sequential` alone
+        group.addoption(option.flag, dest=option.ini, default=None, help=f"{option.help} (ini: {option.ini})",
+                        **switch)
         parser.addini(option.ini, help=option.help, default=option.default)
 
 

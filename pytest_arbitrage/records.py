@@ -66,6 +66,7 @@ class CellInfo:
     dev_scores: dict | None = None  # with --arb-select=dev: each seed's dev score
     learning_curve: list | None = None  # [{"step", "score", "kind"}]: the optimizer's dev score per trial/iteration
     repeats: int = 1  # samples per test example (records carry `replicate`)
+    sequential: dict | None = None  # --arb-sequential: the pair's test with its baseline (stopped at n?)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

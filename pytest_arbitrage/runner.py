@@ -41,6 +41,7 @@ from pytest_arbitrage.reports.comparisons import compare
 from pytest_arbitrage.reports.gate import GateRule, judge
 from pytest_arbitrage.reports.options import StatsOptions
 from pytest_arbitrage.run_folder import read_records
+from pytest_arbitrage.stopping import PairFeed, why_not_sequential
 from pytest_arbitrage.tasks import get_task
 from pytest_arbitrage.usage import meter
 
@@ -59,6 +60,7 @@ class Scored:
     seconds: float
     adapter: str
     failure: str | None  # why the cell fails (too many LM errors), in words
+    sequential: dict | None = None  # the pair's test with the baseline (`--arb-sequential`)
 
 
 class CellRunner:
@@ -128,21 +130,45 @@ class CellRunner:
     def evaluate(self, cell: GridCell, cell_data, lm, program, *, emit: Callable[[Record], None],
                  program_hash: str | None = None) -> Scored:
         """Score the program on the cell's test examples; a bug in the program propagates."""
+        examples = self.shard_examples(cell, cell_data.test)
+        feed, sequential = self._pair_feed(cell, examples)
+        if feed is not None:
+            emit = _also(emit, feed.observe)
         context = CellContext(run_id=self.run_id, key=cell.key, task=get_task(cell.task), seed=self.settings.seed,
                               price=lambda i, o: cost_usd(cell.model.spec, i, o, self.prices),
                               max_error_rate=self.settings.max_error_rate, program_hash=program_hash,
                               repeats=self.settings.repeats, temperature=self.settings.temperature,
                               in_process=providers.PROVIDERS[cell.model.provider].in_process,
-                              done=frozenset((r.example_id, r.replicate) for r in self.prior(cell)))
+                              done=frozenset((r.example_id, r.replicate) for r in self.prior(cell)),
+                              halt=feed.decided if feed else None)
         meter(lm)
         adapter = adapter_for(cell.model)
         started = time.perf_counter()
         with dspy.context(lm=lm, adapter=adapter):
-            outcome = evaluate_cell(program, self.shard_examples(cell, cell_data.test), context=context, emit=emit,
-                                    threads=self.threads(cell.model))
+            outcome = evaluate_cell(program, examples, context=context, emit=emit, threads=self.threads(cell.model))
         outcome.records[:0] = self.prior(cell)  # a resumed cell is judged on all its records
+        if feed is not None:
+            sequential = feed.summary(cell.key.reference(self.settings.baseline).id, len(examples))
         return Scored(outcome, round(time.perf_counter() - started, 3), type(adapter).__name__,
-                      outcome.failure(self.settings.max_error_rate))
+                      outcome.failure(self.settings.max_error_rate), sequential)
+
+    def _pair_feed(self, cell: GridCell, examples: list) -> tuple[PairFeed | None, dict | None]:
+        """The cell's sequential test against its baseline, or None with why it runs its full n."""
+        s = self.settings
+        if not s.sequential or cell.optimizer == s.baseline:
+            return None, None
+        reference_key = cell.key.reference(s.baseline)
+        reference = {str(r["example_id"]): float(r["score"]) for r in read_records(self.run_dir)
+                     if CellKey.of(r) == reference_key} if (self.run_dir / "results.jsonl").exists() else {}
+        why = why_not_sequential(binary=get_task(cell.task).binary, repeats=s.repeats, reference=reference)
+        if why:
+            return None, {"reference": reference_key.id, "decided": False, "why_full_n": why}
+        family = sum(c.optimizer != s.baseline for c in self.grid())
+        return PairFeed(examples, reference, alpha=s.alpha, family_size=max(family, 1)), None
+
+    @property
+    def run_dir(self) -> Path:
+        return self.resume_dir or self.settings.report_dir / self.run_id
 
     def shard_examples(self, cell: GridCell, examples: list) -> list:
         """This shard's share of a cell's test examples (all of them without --arb-shard): example j
@@ -199,3 +225,11 @@ class CellRunner:
     @cached_property
     def prices(self) -> dict:
         return load_prices(self.settings.prices)
+
+
+def _also(emit: Callable[[Record], None], observe: Callable[[Record], None]) -> Callable[[Record], None]:
+    def both(record: Record) -> None:
+        emit(record)
+        observe(record)
+
+    return both

@@ -101,7 +101,9 @@ class CellSession:
         self._note_sizes(node, cell, cell_data)
         scored = self.runner.evaluate(cell, cell_data, lm, program, emit=lambda record: self.emit(node, record),
                                       program_hash=_info(node).get("program_hash"))
-        _info(node).update(adapter=scored.adapter, eval_seconds=scored.seconds)
+        _info(node).update(adapter=scored.adapter, eval_seconds=scored.seconds, sequential=scored.sequential)
+        if scored.sequential and scored.sequential.get("reason"):
+            _info(node)["reason"] = scored.sequential["reason"]
         _add_junit_properties(node, scored.outcome)
         if scored.failure:
             pytest.fail(scored.failure, pytrace=False)

@@ -139,4 +139,5 @@ def grouped(rows: list[dict]) -> dict[tuple, list[dict]]:
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(group_label(row), []).append(row)
-    return {g: sorted(rs, key=lambda r: _sort_value(r["value"])) for g, rs in sorted(groups.items(), key=lambda item: str(item[0]))}
+    ordered = sorted(groups.items(), key=lambda item: str(item[0]))
+    return {g: sorted(rs, key=lambda r: _sort_value(r["value"])) for g, rs in ordered}

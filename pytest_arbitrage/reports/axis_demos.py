@@ -14,7 +14,9 @@ from pytest_arbitrage.reports.axis_compare import (
     Reference, group_label, grouped, has_axis, to_baseline, to_value, verdict_fields, vs_reference,
 )
 from pytest_arbitrage.reports.curves import curve_charts, curve_table, curves
-from pytest_arbitrage.reports.tables import MISSING, Table, axes_label, interval_pp, p_adj_header, pct, pval, verdict_text
+from pytest_arbitrage.reports.tables import (
+    MISSING, Table, axes_label, interval_pp, p_adj_header, pct, pval, verdict_text,
+)
 
 if TYPE_CHECKING:
     from pytest_arbitrage.reports.sections import Inputs

@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING
 
 from pytest_arbitrage.reports.axis_compare import (
-    Reference, axis_values, grouped, has_axis, in_order, listed_order, to_value, vs_reference,
+    Reference, axis_values, grouped, has_axis, in_order, listed_order, ratio, to_value, vs_reference,
 )
 from pytest_arbitrage.reports.tables import (
     MISSING, Table, axes_label, interval_pct, interval_pp, p_adj_header, pct, pp, pval, verdict_text,
@@ -41,8 +41,10 @@ def module_table(summary: dict) -> Table | None:
     body = []
     for group in grouped(modules["rows"]).values():
         first = group[0]
-        body.append(_cells(first, modules["reference"], first["ref_cell"]) + ["×1", "×1", "reference"]
-                    + [MISSING] * 4)
+        ref = first["ref_cell"]
+        body.append(_cells(first, modules["reference"], ref) + [
+            _times(ratio(ref["cost_per_example"], ref["cost_per_example"])),
+            _times(ratio(ref["calls_per_example"], ref["calls_per_example"])), "reference"] + [MISSING] * 4)
         for r in sorted(group, key=lambda r: rank.get(r["value"], len(rank))):
             body.append(_cells(r, r["value"], r["new_cell"]) + [
                 _times(r["cost_ratio"]), _times(r["calls_ratio"]), pp(r["delta"]),

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pytest_arbitrage.reports.axis_compare import Reference, grouped, has_axis, to_baseline, verdict_fields, vs_reference
+from pytest_arbitrage.reports.axis_compare import (
+    Reference, grouped, has_axis, to_baseline, verdict_fields, vs_reference,
+)
 from pytest_arbitrage.reports.tables import MISSING, Table, axes_label, p_adj_header, pct, pp, pval, verdict_text
 from pytest_arbitrage.reports.verdicts import BETTER
 

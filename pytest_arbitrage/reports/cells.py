@@ -124,6 +124,7 @@ def cell_entry(cell: ScoredCell, *, prices: dict, confidence: float, seed: int, 
         "duplicates_dropped": cell.duplicates,
         "compile_seconds": info.get("compile_seconds"), "eval_seconds": info.get("eval_seconds"),
         "data_origin": info.get("data_origin"), "program_file": info.get("program_file"),
+        "sequential": info.get("sequential"),
     } | _usage(cell, prices)
 
 

@@ -96,7 +96,8 @@ def line_chart(chart: Chart) -> str:
     xs = sorted({p.x for line in chart.lines for p in line.points})
     lo, hi = (xs[0], xs[-1]) if xs else (0, 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT - LEGEND, HEIGHT - TOP - BOTTOM
-    x_of = lambda x: LEFT + (plot_w / 2 if hi == lo else (x - lo) / (hi - lo) * plot_w)  # noqa: E731
+    pad = 16  # room for error bars side by side at either end
+    x_of = lambda x: LEFT + (plot_w / 2 if hi == lo else pad + (x - lo) / (hi - lo) * (plot_w - 2 * pad))  # noqa: E731
     y_of = lambda y: TOP + (1 - y) * plot_h  # noqa: E731
     parts = [_axes(chart, xs, x_of, y_of, plot_w)]
     if chart.band is not None:
@@ -174,7 +175,7 @@ def curve_charts(series: list[dict], *, kind: str, x_label: str) -> str:
     charts = []
     for (task, model, _), members in panels.items():
         base = members[0].get("baseline")
-        band = None if base is None or base["mean"] is None else ("baseline", base["mean"], base["ci_low"], base["ci_high"])
+        band = None if not base or base["mean"] is None else ("baseline", base["mean"], base["ci_low"], base["ci_high"])
         shared = dict(set.intersection(*(set(s["others"].items()) for s in members)))
         title = f"{task} · {model}" + (f" [{axes_label(shared)}]" if shared else "")
         lines = [_series_line(s, {k: v for k, v in s["others"].items() if k not in shared}) for s in members]

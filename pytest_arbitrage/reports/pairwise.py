@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 from pytest_arbitrage.reports.axis_compare import in_order, listed_order, paired_row
 from pytest_arbitrage.reports.comparisons import correct_family
-from pytest_arbitrage.reports.tables import MISSING, Table, axes_label, interval_pp, p_adj_header, pct, pp, pval, verdict_text
+from pytest_arbitrage.reports.tables import (
+    MISSING, Table, axes_label, interval_pp, p_adj_header, pct, pp, pval, verdict_text,
+)
 
 if TYPE_CHECKING:
     from pytest_arbitrage.reports.sections import Inputs

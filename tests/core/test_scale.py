@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import latest_run, read_results
+from conftest import FAKE_MODELS_CONFTEST, latest_run, read_results
 
 ARGS = ["--arb-tasks=sentiment,arithmetic", "--arb-models=openai/a", "--arb-optimizers=none,labeled", "--arb-n=7"]
 KEEP = ("task", "model", "optimizer", "axes", "example_id", "replicate", "score", "raw_answer")
@@ -68,3 +68,49 @@ def test_two_shards_merged_give_the_summary_of_one_unsharded_run(sweep):
         strip = lambda rows: [{k: v for k, v in r.items() if not k.endswith(("seconds", "latency_ms")) and k != "program_file"}
                               for r in rows]
         assert strip(ours[section]) == strip(theirs[section]), section
+
+
+KEEN = """
+import re
+
+def keen(prompt):
+    \"\"\"Reads sentiment right only when demos show it how (more than one text in the prompt).\"\"\"
+    texts = re.findall(r"I (love|hate|saw) it", prompt)
+    if len(texts) < 2:
+        return "neutral"
+    return {"love": "positive", "hate": "negative", "saw": "neutral"}[texts[-1]]
+
+RESPONDERS["keen"] = keen
+"""
+
+
+def sentiment_file(pytester, n: int) -> str:
+    words = (("love", "positive"), ("hate", "negative"), ("saw", "neutral"))
+    lines = [{"text": f"I {word} it (#{i} {split})", "sentiment": label, "split": split}
+             for split in ("train", "dev", "test") for i in range(n) for word, label in words]
+    pytester.makefile(".jsonl", texts="\n".join(json.dumps(line) for line in lines))
+    return "--arb-data=sentiment=texts.jsonl"
+
+
+def test_sequential_stops_a_clearly_better_cell_early_and_the_report_says_at_what_n(sweep):
+    sweep.makeconftest(FAKE_MODELS_CONFTEST + KEEN)
+    args = ["--arb-tasks=sentiment", "--arb-models=openai/keen", "--arb-optimizers=none,labeled", "--arb-n=60",
+            sentiment_file(sweep, 20)]
+    result = sweep.runpytest(*args, "--arb-sequential")
+    result.assert_outcomes(passed=2)
+    run = latest_run(sweep.path)
+    cells = {c["optimizer"]: c for c in json.loads((run / "summary.json").read_text())["cells"]}
+    assert cells["none"]["n"] == 60, "the baseline is scored in full"
+    stopped = cells["labeled"]["sequential"]
+    assert stopped["decided"] and stopped["direction"] == "b" and cells["labeled"]["n"] < 30
+    assert f"stopped early at n={stopped['stopped_at']} of 60: significantly better" in cells["labeled"]["reason"]
+    assert "stopped early at n=" in (run / "report.md").read_text()
+
+
+def test_without_a_clear_difference_sequential_scores_the_full_n(sweep):
+    args = ["--arb-tasks=sentiment", "--arb-models=openai/a", "--arb-optimizers=none,labeled", "--arb-n=12",
+            "--arb-sequential=true"]
+    sweep.runpytest(*args).assert_outcomes(passed=2)
+    cells = json.loads((latest_run(sweep.path) / "summary.json").read_text())["cells"]
+    assert {c["n"] for c in cells} == {12}
+    assert [c["sequential"]["decided"] for c in cells if c["optimizer"] == "labeled"] == [False]
