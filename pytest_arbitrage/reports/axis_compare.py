@@ -79,18 +79,21 @@ def _sort_value(value) -> tuple:
 
 def vs_reference(inputs: Inputs, reference: Reference) -> list[dict]:
     """Every cell that has the axis against its reference cell: one corrected family."""
-    rows = []
+    rows, entries = [], entries_by_id(inputs)
     for key in inputs.comparable:
         ref_key = reference.of(key) if reference.axis in key.axes_dict else None
         if ref_key is not None:
-            rows.append(paired_row(inputs, ref_key, key, axis=reference.axis))
+            rows.append(paired_row(inputs, entries, ref_key, key, axis=reference.axis))
     return correct_family(rows, inputs.options, reference.family)
 
 
-def paired_row(inputs: Inputs, ref_key: CellKey, key: CellKey, *, axis: str) -> dict:
+def entries_by_id(inputs: Inputs) -> dict[str, dict]:
+    return {e["id"]: e for e in inputs.entries}
+
+
+def paired_row(inputs: Inputs, entries: dict[str, dict], ref_key: CellKey, key: CellKey, *, axis: str) -> dict:
     """One comparison, cell - reference (not yet corrected), with both cells' own numbers."""
-    cells, entries = inputs.comparable, {e["id"]: e for e in inputs.entries}
-    row = compare(cells.get(ref_key), cells[key], inputs.options)
+    row = compare(inputs.comparable.get(ref_key), inputs.comparable[key], inputs.options)
     if row["ref_id"] is None:
         row["note"] = f"no {ref_key.id} cell"
     new_cell, ref_cell = cell_numbers(entries.get(key.id)), cell_numbers(entries.get(ref_key.id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from pytest_arbitrage.reports.axis_compare import entries_by_id
 from pytest_arbitrage.reports.curves import Chart, Line, Point, line_chart, panel_row
 from pytest_arbitrage.reports.tables import Table, axes_label, pct
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 def learning_rows(inputs: Inputs) -> dict | None:
     """{rows}: one per cell with a learning curve; None when no cell has one."""
-    entries = {e["id"]: e for e in inputs.entries}
+    entries = entries_by_id(inputs)
     rows = [row for cell in inputs.grouped.values() if (row := _curve(cell, entries.get(cell.id) or {}))]
     return {"rows": rows} if rows else None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from pytest_arbitrage.reports.axis_compare import in_order, listed_order, paired_row
+from pytest_arbitrage.reports.axis_compare import entries_by_id, in_order, listed_order, paired_row
 from pytest_arbitrage.reports.comparisons import correct_family
 from pytest_arbitrage.reports.tables import (
     MISSING, Table, axes_label, interval_pp, p_adj_header, pct, pp, pval, verdict_text,
@@ -27,7 +27,9 @@ def pair_rows(inputs: Inputs) -> dict | None:
     groups: dict[tuple, list] = {}
     for key in sorted(optimized, key=lambda k: order.index(k.optimizer)):
         groups.setdefault((key.task, key.model, key.axes), []).append(key)
-    rows = [paired_row(inputs, a, b, axis="optimizer") for keys in groups.values() for a, b in combinations(keys, 2)]
+    entries = entries_by_id(inputs)
+    rows = [paired_row(inputs, entries, a, b, axis="optimizer")
+            for keys in groups.values() for a, b in combinations(keys, 2)]
     return {"order": order, "rows": correct_family(rows, inputs.options, FAMILY)} if rows else None
 
 

@@ -56,3 +56,38 @@ def test_a_crashed_worker_loses_no_scored_example_and_other_cells_go_on(sweep):
     crashed = [r for r in records if r["model"] == "openai/crash"]
     assert len([r for r in records if r["model"] == "openai/good"]) == 12
     assert len(crashed) == 6 and len({(r["task"], r["example_id"]) for r in crashed}) == 6
+
+
+@pytest.fixture
+def socket_gateway():
+    """An execnet socket server on loopback: what a remote machine runs for `--tx socket=HOST:PORT`."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "execnet.script.socketserver", f"127.0.0.1:{port}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"socket=127.0.0.1:{port}"
+    server.kill()
+    server.wait()
+
+
+def test_a_remote_worker_over_a_socket_gateway_gives_the_serial_records(sweep, socket_gateway):
+    args = ["--arb-tasks=sentiment", "--arb-models=openai/a", "--arb-optimizers=none,labeled", "--arb-n=5"]
+    sweep.runpytest(*args).assert_outcomes(passed=2)
+    serial = per_example(latest_run(sweep.path))
+    remote = sweep.runpytest(*args, "-d", "--tx", socket_gateway, "--rsyncdir", str(sweep.path),
+                             str(sweep.path / "test_sweep.py"))
+    remote.assert_outcomes(passed=2)
+    assert per_example(latest_run(sweep.path)) == serial
