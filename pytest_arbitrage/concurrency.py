@@ -17,7 +17,7 @@ from pytest_arbitrage.providers.specs import PROVIDERS
 
 API_THREADS = 8  # examples in flight per cell of an api model, and calls per endpoint
 
-_slots: dict[tuple[str, str | None], threading.BoundedSemaphore] = {}
+_slots: dict[tuple[str, str | None, int], threading.BoundedSemaphore] = {}
 _slots_lock = threading.Lock()
 
 
@@ -34,9 +34,10 @@ def endpoint_of(lm) -> tuple[str, str | None]:
 
 
 def endpoint_slots(endpoint: tuple[str, str | None], limit: int) -> threading.BoundedSemaphore:
-    """The process's slots for `endpoint`; the first caller's `limit` sizes them."""
+    """The process's `limit` slots for `endpoint` (a run has one limit per provider; a later run
+    in the same process, e.g. under pytester, with another `--arb-threads` gets its own)."""
     with _slots_lock:
-        return _slots.setdefault(endpoint, threading.BoundedSemaphore(limit))
+        return _slots.setdefault((*endpoint, limit), threading.BoundedSemaphore(limit))
 
 
 class EndpointLimit(BaseCallback):

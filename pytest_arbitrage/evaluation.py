@@ -132,6 +132,7 @@ class _Stop:
                 emit(record)
 
     def close(self) -> None:
+        """The pass is over: examples still queued in the executor's threads are not started."""
         with self._lock:
             self.closed = True
 
@@ -141,7 +142,7 @@ class _Stop:
 
     @property
     def now(self) -> bool:
-        return self.program_error is not None or self.hopeless or bool(self.halt and self.halt())
+        return self.closed or self.program_error is not None or self.hopeless or bool(self.halt and self.halt())
 
 
 def evaluate_cell(program: dspy.Module, examples: list[dspy.Example], *, context: CellContext,

@@ -78,7 +78,8 @@ class FaultServer:
             def _answer(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 model = str(body.get("model", "")).rsplit("/", 1)[-1]
-                server.requests[model] += 1
+                with server._lock:  # handlers run side by side
+                    server.requests[model] += 1
                 prompt = json.dumps(body.get("messages"), sort_keys=True)
                 if model == "e500":
                     return self._json(500, {"error": {"message": "internal error", "type": "server_error"}})

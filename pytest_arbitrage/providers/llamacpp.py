@@ -25,11 +25,6 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-# llama.cpp's CPU backend uses OpenMP. With libgomp's default busy-waiting, a 2-thread decode on a
-# busy 2-core machine stalled for minutes (measured); with passive waiting it took 0.4 s.
-# libgomp reads this once, when llama_cpp is first imported (on first use, below), so it is set here.
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-
 import numpy as np
 from dspy.clients.engines.base import validate_request
 from dspy.lm15 import ContextLengthError, Message, Response, TextPart, Usage, response_to_events
@@ -41,10 +36,60 @@ SAMPLE_SEED_STRIDE = 1_000_003  # a marked sample's seed offset: apart from the 
 
 _FINGERPRINT_BLOCK = 4 * 1024 * 1024
 THREADS_ENV = "ARBITRAGE_LLAMA_THREADS"
+WAIT_POLICY_ENV = "OMP_WAIT_POLICY"
+WORKERS_ENV = "PYTEST_XDIST_WORKER_COUNT"  # set by pytest-xdist in its workers
+MAX_THREADS = 8  # measured only up to 2 here; a 135M-270M model's matrices are small
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    threads: int  # llama.cpp threads for one token at a time (generation)
+    batch_threads: int  # for prompts, evaluated in n_batch chunks
+    wait_policy: str  # libgomp's OMP_WAIT_POLICY: "passive" (sleep), or the user's own
+
+
+def thread_plan(*, cores: int, workers: int = 1, threads: str | None = None,
+                wait_policy: str | None = None) -> ThreadPlan:
+    """The llama.cpp threads and wait policy of one of `workers` processes sharing `cores`.
+
+    llama.cpp's CPU backend runs an OpenMP team that meets at a barrier after every op. Spinning
+    there (active) beat sleeping (passive) 2.7x in generation on an idle machine, but it crawls
+    whenever some other process holds a core, which no count of xdist workers foresees: on the
+    shared 2-core machine, 2 threads, one process, tg 2 tok/s active vs 24 passive (and 4 vs 40
+    with a spin of only 10k rounds). So waiting is passive unless the user says otherwise. Prompts
+    get the cores the process's worker has to itself; a sleeping team lost to one thread in
+    generation (53 vs 78 tok/s), so tokens get one (a spinning team, if asked for, gets them all).
+    `threads` ($ARBITRAGE_LLAMA_THREADS) and `wait_policy` ($OMP_WAIT_POLICY), when given, win.
+    """
+    policy = wait_policy or "passive"
+    if threads:
+        return ThreadPlan(int(threads), int(threads), policy)
+    batch = max(1, min(MAX_THREADS, cores // max(1, workers)))
+    return ThreadPlan(batch if policy.lower() == "active" else 1, batch, policy)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask: taskset, cgroups cpusets)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def environment_plan(environ=os.environ) -> ThreadPlan:
+    return thread_plan(cores=usable_cores(), workers=int(environ.get(WORKERS_ENV) or 1),
+                       threads=environ.get(THREADS_ENV), wait_policy=environ.get(WAIT_POLICY_ENV))
+
+
+PLAN = environment_plan()  # at import: on an xdist worker, PYTEST_XDIST_WORKER_COUNT is set by now
+# libgomp reads this once, as it loads with llama_cpp (first use, below, or anyone's `import llama_cpp`
+# after this module's), so it is set here; child processes inherit only the safe "passive" (or the user's).
+os.environ.setdefault(WAIT_POLICY_ENV, PLAN.wait_policy)
 
 
 def _default_threads() -> int:
-    return int(os.environ.get(THREADS_ENV) or 2)
+    return PLAN.threads
+
+
+def _default_batch_threads() -> int:
+    return PLAN.batch_threads
 
 
 @dataclass(frozen=True)
@@ -57,12 +102,13 @@ class LlamaSettings:
     only whole `n_batch` chunks are reused, so every prompt is evaluated in the same chunks
     as from scratch: logits bitwise identical to a fresh context (tested), and 3-4x faster
     on DSPy prompts that share instructions and demos. `reuse_prefix=False` re-evaluates
-    every prompt. `n_threads` (default 2, or $ARBITRAGE_LLAMA_THREADS) gave bitwise-identical
-    logits for 1 and 2 threads.
+    every prompt. `n_threads` (generation) and `n_threads_batch` (prompts; defaults: `thread_plan`'s,
+    or $ARBITRAGE_LLAMA_THREADS for both) gave bitwise-identical logits for 1 and 2 threads.
     """
 
     n_ctx: int = 2048
     n_threads: int = field(default_factory=_default_threads)
+    n_threads_batch: int = field(default_factory=_default_batch_threads)
     n_batch: int = 64
     seed: int = 0
     reuse_prefix: bool = True
@@ -116,7 +162,8 @@ _FINGERPRINTS: dict[tuple, str] = {}
 
 def load_llama(path: str, settings: LlamaSettings) -> LoadedModel:
     """The process-wide `llama_cpp.Llama` for (path, settings), loading it on first use."""
-    key = (os.path.realpath(path), settings.n_ctx, settings.n_threads, settings.n_batch, settings.seed)
+    key = (os.path.realpath(path), settings.n_ctx, settings.n_threads, settings.n_threads_batch, settings.n_batch,
+           settings.seed)
     with _LOADED_LOCK:
         loaded = _LOADED.get(key)
         if loaded is None:
@@ -143,7 +190,7 @@ def _load(path: str, settings: LlamaSettings) -> LoadedModel:
     start = time.perf_counter()
     llm = Llama(
         model_path=path, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-        n_threads_batch=settings.n_threads, n_batch=settings.n_batch, seed=settings.seed,
+        n_threads_batch=settings.n_threads_batch, n_batch=settings.n_batch, seed=settings.seed,
         logits_all=False, verbose=False,
     )
     return LoadedModel(llm=llm, lock=threading.Lock(), load_seconds=time.perf_counter() - start,

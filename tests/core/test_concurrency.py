@@ -17,7 +17,7 @@ from pytest_arbitrage.cell import CellKey
 from pytest_arbitrage.concurrency import API_THREADS, threads_for
 from pytest_arbitrage.evaluation import CellContext, evaluate_cell
 from pytest_arbitrage.options import OPTIONS, load_settings
-from pytest_arbitrage.providers import parse_model_spec
+from pytest_arbitrage.providers import adapter_for, parse_model_spec
 from pytest_arbitrage.reports.options import StatsOptions
 from pytest_arbitrage.reports.summary import build_summary
 from pytest_arbitrage.runner import CellRunner
@@ -125,12 +125,12 @@ def test_an_interrupt_under_concurrency_leaves_no_record_behind():
         time.sleep(0.3)
         return "positive"
 
-    task = get_task("sentiment")
-    context = CellContext(run_id="r", key=CellKey("sentiment", "openai/slow", "none", tier="api"), task=task, seed=0)
-    records = []
-    with dspy.context(lm=scripted_lm(respond, model="openai/slow", cache=False)), pytest.raises(KeyboardInterrupt):
-        evaluate_cell(task.make_program(), task.load(None).test[:8], context=context, emit=records.append, threads=4)
-    kept = len(records)
-    time.sleep(0.6)  # the calls still out when the interrupt came back now
-    assert next(calls) > 3, "other calls were out at the interrupt"
-    assert len(records) == kept == 0, "nothing is emitted once the cell was interrupted"
+    task, spec = get_task("sentiment"), parse_model_spec("openai/slow")
+    context = CellContext(run_id="r", key=CellKey("sentiment", spec.spec, "none", tier="api"), task=task, seed=0)
+    lm, records = scripted_lm(respond, model=spec.spec, cache=False), []
+    with dspy.context(lm=lm, adapter=adapter_for(spec)), pytest.raises(KeyboardInterrupt):
+        evaluate_cell(task.make_program(), task.load(None).test[:12], context=context, emit=records.append, threads=4)
+    time.sleep(0.7)  # the calls still out at the interrupt come back, and the threads take the queued examples
+    made = next(calls)
+    assert 3 < made < 12, f"{made} calls: the ones out at the interrupt, none for an example not yet started"
+    assert records == [], "nothing is emitted once the cell was interrupted"

@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import latest_run, read_results
 
-ONE_CELL = ["--arb-tasks=sentiment", "--arb-optimizers=none", "-p", "no:cacheprovider"]
+ONE_CELL = ["--arb-tasks=sentiment", "--arb-optimizers=none", "--arb-threads=1", "-p", "no:cacheprovider"]  # one call at a time: interrupts land at a known count
 
 
 def cells_jsonl(run):
@@ -54,7 +54,7 @@ def test_a_crashed_worker_leaves_its_cell_marked_partial(sweep):
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_sigterm_is_an_interruption_with_summary_and_reports(sweep, workers):
     args = ["--arb-models=openai/slow", "--arb-tasks=sentiment,arithmetic", "--arb-optimizers=none",
-            "--arb-n=20", "-p", "no:cacheprovider", *workers]
+            "--arb-n=20", "--arb-threads=1", "-p", "no:cacheprovider", *workers]
     proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=sweep.path, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
