@@ -1,24 +1,31 @@
 """Embedded models (llama.cpp): tokens/s under today's settings and the thread plan, and the
 harness's cost per example against raw llama_cpp and plain dspy.Evaluate.
 
-    python benchmarks/bench_embedded.py [--rounds 3] [--n 30] [--refs] [--other-build DIR]
+    python benchmarks/bench_embedded.py [--rounds 3] [--n 30] [--model SPEC] [--refs] [--other-build DIR]
 
-1. Raw `llama_cpp.Llama` on SmolLM2-135M Q4_1: a 261-token prompt in `LlamaSettings`' n_batch
-   chunks (prompt processing, pp) and 64 greedy tokens (generation, tg), in tokens/s. Each
-   setting runs in a process of its own (libgomp reads the wait policy once per process), and
-   the settings alternate A/B/A/B... for `--rounds` rounds (this machine is shared: figures
-   move by tens of percent between minutes, so only side-by-side ratios mean much):
+1. Raw `llama_cpp.Llama` (SmolLM2-135M Q4_1 unless `--model`): a 261-token prompt in
+   `LlamaSettings`' n_batch chunks (prompt processing, pp) and 64 greedy tokens (generation,
+   tg), in tokens/s. Each setting runs in a process of its own (libgomp reads the wait policy
+   once per process), and the settings alternate A/B/C/A/B/C for `--rounds` rounds (this
+   machine is shared: figures move by tens of percent between minutes, so only side-by-side
+   ratios mean much):
      today    2 threads, OMP_WAIT_POLICY=passive (what the plugin set before the plan)
      plan     what `thread_plan` chooses for one process on this machine's cores
-   plus references, and two processes at once (as under `pytest -n 2`): today's 2 passive
-   threads each against the plan for 2 workers. Two processes of 2 busy-waiting threads on 2
-   cores are never run: that is the multi-minute crawl passive waiting fixed. "idle" is how
-   many cores a process keeps busy in the half second after its last call (spinning threads).
-   `--python` adds the same settings under another interpreter's llama_cpp (another build).
+     1 thr    one thread (no OpenMP team: the wait policy is moot)
+   then two processes at once (as under `pytest -n 2`): today's 2 passive threads each against
+   the plan for 2 workers. `--refs` adds 2 busy-waiting threads (active, and libgomp's default
+   spin): fast on an idle machine, a crawl whenever another process holds a core. Two processes
+   of 2 spinning threads on 2 cores are never run (the multi-minute crawl passive waiting fixed).
+   "idle" is how many cores a process keeps busy in the half second after its last call.
+   `--other-build DIR` adds the plan under the llama_cpp in DIR (`pip install --target DIR`).
 2. Seconds per example of one sentiment cell (SmolLM2, `--n` examples, a fresh LM cache each
-   time) through the harness (`CellRunner.evaluate`), a raw `llama_cpp` loop over the same
-   prompts (its own `Llama`, llama-cpp-python's own prefix reuse), and plain `dspy.Evaluate`
-   on the same program and examples; interleaved, under the plan. Target: harness <= 1.1x raw.
+   time) through the harness (`CellRunner.evaluate`), raw `llama_cpp` loops over the same
+   prompts (a `Llama` of their own: reusing whole n_batch chunks of the previous prompt as the
+   engine does, and llama-cpp-python's reuse of any common prefix), and plain `dspy.Evaluate`
+   on the same program and examples; interleaved, under the plan. Target: harness <= 1.1x the
+   raw loop with the same reuse.
+3. The same cell through the harness in a process of its own per setting: today's settings
+   against the plan's, interleaved (what a sweep of the embedded models gains).
 
 A script, not a test module: pytest collects only test_*.py under benchmarks/.
 """
@@ -133,7 +140,7 @@ def raw_rounds(args, path: str, plan, plan2) -> None:
         for label, python, threads, env in two:  # both at once; a figure is the two processes' sum
             pair = [collect(p) for p in [spawn(python, path, threads, env) for _ in range(2)]]
             results[label].append({k: sum(r[k] for r in pair) for k in ("pp", "tg", "idle")} | {"simd": pair[0]["simd"]})
-    print(f"1. raw llama_cpp, SmolLM2-135M Q4_1, {PROMPT_TOKENS}-token prompt, {GEN_TOKENS} generated tokens, "
+    print(f"1. raw llama_cpp, {args.model}, {PROMPT_TOKENS}-token prompt, {GEN_TOKENS} generated tokens, "
           f"{args.rounds} interleaved rounds (per round; median)")
     print_rows(results, [label for label, *_ in one], base="today: 2 thr passive")
     print("   two processes at once (sum of both):")
@@ -210,60 +217,106 @@ def plain_evaluate(program, examples, *, root: Path) -> float:
         return time.perf_counter() - started
 
 
-def raw_llama():
+def raw_llama(*, aligned: bool):
+    """A `Llama` of its own with the plan's settings; `aligned`: reusing only whole n_batch chunks of the
+    previous prompt, as the engine does (`AlignedPrefixReuse`), else llama-cpp-python's any common prefix."""
     import llama_cpp
 
     from pytest_arbitrage.providers import parse_model_spec
     from pytest_arbitrage.providers.embedded import gguf_path
-    from pytest_arbitrage.providers.llamacpp import LlamaSettings
+    from pytest_arbitrage.providers.llamacpp import AlignedPrefixReuse, LlamaSettings
 
     s = LlamaSettings()
-    return llama_cpp.Llama(model_path=gguf_path(parse_model_spec(MODEL)), n_ctx=s.n_ctx, n_threads=s.n_threads,
-                           n_threads_batch=s.n_threads, n_batch=s.n_batch, seed=s.seed, verbose=False)
+    llm = llama_cpp.Llama(model_path=gguf_path(parse_model_spec(MODEL)), n_ctx=s.n_ctx, n_threads=s.n_threads,
+                          n_threads_batch=s.n_threads_batch, n_batch=s.n_batch, seed=s.seed, verbose=False)
+    if aligned:
+        AlignedPrefixReuse(llm)
+    return llm
+
+
+RUNS = (("raw", "raw llama_cpp loop, chunk-aligned reuse"), ("raw_any", "raw llama_cpp loop, any-prefix reuse"),
+        ("evaluate", "plain dspy.Evaluate"), ("harness", "harness (CellRunner.evaluate)"))
 
 
 def overhead(args, tmp: Path) -> None:
-    llm = raw_llama()
-    harness_cell(n=2, root=tmp / "warm")  # imports and first calls: not part of any figure
-    times: dict[str, list[float]] = {"harness": [], "raw": [], "evaluate": []}
-    same = []
+    llms = {"raw": raw_llama(aligned=True), "raw_any": raw_llama(aligned=False)}
+    _, records, program, examples = harness_cell(n=args.n, root=tmp / "warm")  # imports, first calls: untimed
+    answers = {r.example_id: r.raw_answer for r in records}
+    timed = {"harness": lambda rep: harness_cell(n=args.n, root=tmp / f"h{rep}")[0],
+             "evaluate": lambda rep: plain_evaluate(program, examples, root=tmp / f"e{rep}")}
+    times: dict[str, list[float]] = {key: [] for key, _ in RUNS}
+    same = {}
     for rep in range(args.rounds):
-        seconds, records, program, examples = harness_cell(n=args.n, root=tmp / f"h{rep}")
-        raw_seconds, texts = raw_loop(llm, program, examples)
-        times["harness"].append(seconds)
-        times["raw"].append(raw_seconds)
-        times["evaluate"].append(plain_evaluate(program, examples, root=tmp / f"e{rep}"))
-        answers = {r.example_id: r.raw_answer for r in records}
-        same.append(sum(answers.get(str(e.example_id)) == t for e, t in zip(examples, texts)))
+        keys = [key for key, _ in RUNS]
+        for key in keys[rep % len(keys):] + keys[:rep % len(keys)]:  # each round starts elsewhere: drift cancels
+            if key in llms:
+                seconds, texts = raw_loop(llms[key], program, examples)
+                same[key] = sum(answers.get(str(e.example_id)) == t for e, t in zip(examples, texts))
+            else:
+                seconds = timed[key](rep)
+            times[key].append(seconds)
+    print_overhead(args, times, same)
+
+
+def print_overhead(args, times: dict, same: dict) -> None:
     per = {k: [s / args.n * 1000 for s in v] for k, v in times.items()}
     med = {k: statistics.median(v) for k, v in per.items()}
     print(f"\n2. one sentiment cell, {MODEL}, {args.n} examples, fresh LM cache, {args.rounds} interleaved rounds "
           f"(ms per example; per round, median)")
-    for label, key in (("raw llama_cpp loop", "raw"), ("plain dspy.Evaluate", "evaluate"),
-                       ("harness (CellRunner.evaluate)", "harness")):
+    for key, label in RUNS:
         rounds = "/".join(f"{v:.0f}" for v in per[key])
-        print(f"   {label:30s} {rounds:>20s}  (med {med[key]:5.1f}, {med[key] / med['raw']:4.2f}x raw)")
+        print(f"   {label:42s} {rounds:>20s}  (med {med[key]:5.1f}, {med[key] / med['raw']:4.2f}x raw)")
     ratios = [h / r for h, r in zip(times["harness"], times["raw"])]
     ratio = statistics.median(ratios)
-    print(f"   harness / raw per round: {' '.join(f'{r:.2f}' for r in ratios)}; median {ratio:.2f} "
-          f"(target <= {TARGET_RATIO}: {'ok' if ratio <= TARGET_RATIO else 'MISSED'}); "
-          f"harness / dspy.Evaluate {med['harness'] / med['evaluate']:.2f}")
-    print(f"   raw answers equal to the harness's raw_answer: {'/'.join(map(str, same))} of {args.n}")
+    print(f"   harness / raw (same reuse) per round: {' '.join(f'{r:.2f}' for r in ratios)}; median {ratio:.2f} "
+          f"(target <= {TARGET_RATIO}: {'ok' if ratio <= TARGET_RATIO else 'MISSED'})")
+    print(f"   harness / raw any-prefix reuse {med['harness'] / med['raw_any']:.2f} (the price of outputs that do "
+          f"not depend on the order of calls); harness / dspy.Evaluate {med['harness'] / med['evaluate']:.2f}")
+    print(f"   raw answers equal to the harness's raw_answer: "
+          f"{', '.join(f'{k} {v} of {args.n}' for k, v in same.items())}")
 
 
-def main() -> None:
+def harness_child(n: int) -> dict:
+    """In a fresh process (its own wait policy and threads): ms per example of one harness cell."""
+    with tempfile.TemporaryDirectory() as tmp:
+        harness_cell(n=2, root=Path(tmp) / "warm")  # imports and first calls
+        return {"ms": harness_cell(n=n, root=Path(tmp) / "cell")[0] / n * 1000}
+
+
+def harness_today_vs_plan(args) -> None:
+    """The user-visible figure: one harness cell per process, today's settings against the plan's."""
+    settings = (("today: 2 thr passive", {"OMP_WAIT_POLICY": "passive", "ARBITRAGE_LLAMA_THREADS": "2"}),
+                ("plan", {}))
+    ms: dict[str, list[float]] = {label: [] for label, _ in settings}
+    for _ in range(args.rounds):
+        for label, env in settings:
+            child_env = {k: v for k, v in os.environ.items() if k not in OMP_VARS} | env
+            done = subprocess.run([sys.executable, __file__, "--harness-child", str(args.n)], env=child_env,
+                                  capture_output=True, text=True, timeout=900)
+            ms[label].append(json.loads(done.stdout.strip().splitlines()[-1])["ms"] if not done.returncode
+                             else float("nan"))
+    (today, plan) = (statistics.median(v) for v in ms.values())
+    print(f"\n3. the same cell through the harness, one process per setting, {args.rounds} interleaved rounds "
+          f"(ms per example)")
+    for label, values in ms.items():
+        print(f"   {label:22s} {'/'.join(f'{v:.0f}' for v in values):>16s}  (med {statistics.median(values):5.1f})")
+    print(f"   plan / today: {plan / today:.2f}")
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default: %(default)s)")
     parser.add_argument("--n", type=int, default=30, help="examples in the cell (default: %(default)s)")
-    parser.add_argument("--other-build", metavar="DIR", help="also the plan with the llama_cpp in DIR (another build)")
+    parser.add_argument("--model", default=MODEL, help="the embedded model of part 1 (default: %(default)s)")
     parser.add_argument("--refs", action="store_true", help="also 2 busy-waiting threads (slow on a busy machine)")
-    parser.add_argument("--only", choices=("raw", "harness"), help="run one part")
+    parser.add_argument("--other-build", metavar="DIR", help="also the plan with the llama_cpp in DIR (another build)")
+    parser.add_argument("--only", type=int, choices=(1, 2, 3), help="run one part")
     parser.add_argument("--raw-child", nargs=2, metavar=("GGUF", "THREADS"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.raw_child:
-        print(json.dumps(raw_child(*args.raw_child)))
-        return
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")
+    parser.add_argument("--harness-child", type=int, metavar="N", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def run(args) -> None:
     from pytest_arbitrage.providers import parse_model_spec
     from pytest_arbitrage.providers.embedded import gguf_path
     from pytest_arbitrage.providers.llamacpp import PLAN, thread_plan, usable_cores
@@ -271,11 +324,24 @@ def main() -> None:
     cores = usable_cores()
     plan2 = thread_plan(cores=cores, workers=2)
     print(f"{cores} usable cores; this process's plan: {PLAN}; for 2 xdist workers: {plan2}\n")
-    if args.only != "harness":
-        raw_rounds(args, gguf_path(parse_model_spec(MODEL)), thread_plan(cores=cores, workers=1), plan2)
-    if args.only != "raw":
+    if args.only in (None, 1):
+        raw_rounds(args, gguf_path(parse_model_spec(args.model)), thread_plan(cores=cores, workers=1), plan2)
+    if args.only in (None, 2):
         with tempfile.TemporaryDirectory() as tmp:
             overhead(args, Path(tmp))
+    if args.only in (None, 3):
+        harness_today_vs_plan(args)
+
+
+def main() -> None:
+    args = parse_args()
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "true")
+    if args.raw_child:
+        print(json.dumps(raw_child(*args.raw_child)))
+    elif args.harness_child:
+        print(json.dumps(harness_child(args.harness_child)))
+    else:
+        run(args)
 
 
 if __name__ == "__main__":

@@ -37,14 +37,17 @@ def child(pytest_args: list[str]) -> None:
     print(MARK + json.dumps({"rc": int(rc), "llama_calls": calls}))
 
 
+def pytest_args(args, tmp: Path) -> list[str]:
+    return ["benchmarks", "-q", "-p", "no:cacheprovider", f"--arb-tasks={args.tasks}",
+            f"--arb-optimizers={args.optimizers}", f"--arb-n={args.n}",
+            f"--arb-cache-dir={tmp / 'cache'}", f"--arb-report-dir={tmp / 'reports'}", *args.extra]
+
+
 def sweep(args, tmp: Path, label: str) -> dict:
-    pytest_args = ["benchmarks", "-q", "-p", "no:cacheprovider", f"--arb-tasks={args.tasks}",
-                   f"--arb-optimizers={args.optimizers}", f"--arb-n={args.n}",
-                   f"--arb-cache-dir={tmp / 'cache'}", f"--arb-report-dir={tmp / 'reports'}", *args.extra]
     log = tmp / f"{label}.log"
     started = time.perf_counter()
     with open(log, "w") as out:
-        subprocess.run([sys.executable, __file__, "--child", *pytest_args], cwd=ROOT, stdout=out,
+        subprocess.run([sys.executable, __file__, "--child", *pytest_args(args, tmp)], cwd=ROOT, stdout=out,
                        stderr=subprocess.STDOUT, env=os.environ | {"LITELLM_LOCAL_MODEL_COST_MAP": "true"})
     wall = time.perf_counter() - started
     lines = log.read_text().splitlines()
@@ -66,10 +69,11 @@ def run_folder_counts(report_dir: Path) -> dict:
             "record_lm_calls": sum(r.get("lm_calls") or 0 for r in records)}
 
 
-def import_floor() -> float:
-    """Wall seconds of a fresh process that imports pytest and the plugin and stops."""
+def collect_only(args, tmp: Path) -> float:
+    """Wall seconds of `pytest --collect-only` on the same sweep: start-up, imports and the grid."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import pytest, pytest_arbitrage.plugin"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "pytest", "--collect-only", *pytest_args(args, tmp)], cwd=ROOT,
+                   check=True, capture_output=True)
     return time.perf_counter() - started
 
 
@@ -90,6 +94,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         runs = {label: sweep(args, Path(tmp), label) for label in ("cold", "warm")}
+        floor = collect_only(args, Path(tmp))
     cold, warm = runs["cold"], runs["warm"]
     print(f"pytest benchmarks --arb-tasks={args.tasks} --arb-optimizers={args.optimizers} --arb-n={args.n}"
           f" (fresh cache and report folders)")
@@ -97,9 +102,8 @@ def main() -> None:
         print(f"  {label}: {r['wall']:6.1f} s wall   {r['cells']} cells, {r['records']} records   "
               f"LM calls reaching llama.cpp {r['llama_calls']:4d} (the program's, cache hits too: {r['record_lm_calls']})   "
               f"compiled {r['compiled']}, programs from cache {r['from_cache']}   [{r['summary']}]")
-    floor = import_floor()
-    print(f"  speedup cold/warm: {cold['wall'] / warm['wall']:.1f}x; a process that only imports pytest and the"
-          f" plugin takes {floor:.1f} s, so the warm run's own work is {warm['wall'] - floor:.1f} s")
+    print(f"  speedup cold/warm: {cold['wall'] / warm['wall']:.1f}x; `pytest --collect-only` on the same sweep"
+          f" (start-up, imports, grid) takes {floor:.1f} s of the warm run's {warm['wall']:.1f} s")
     ok = warm["llama_calls"] == 0 and warm["compiled"] == 0
     print(f"  warm rerun: {warm['llama_calls']} LM calls, {warm['compiled']} compilations "
           f"({'ok' if ok else 'NOT ZERO'})")

@@ -53,9 +53,9 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
           {"models": "ollama_chat/gemma3:270m,ollama_chat/qwen2.5:0.5b,ollama_chat/llama3.2:1b", "n": "100",
            "optimizer_settings": "gepa.auto=light", "teacher": "openai/gpt-4o-mini"}),
     Study("pipeline-depth", "Does a deeper pipeline (1, 2, 3, 5 LM steps) score better once optimized?",
-          {"tasks": "classification,heart_disease,qa", "optimizers": "none,labeled", "depth": "1,2,3,5", "n": "8"},
-          {"models": REAL_MODELS, "data": "hub", "n": "100", "optimizers": "none,mipro",
-           "optimizer_settings": "mipro.auto=light"}),
+          {"tasks": "classification,heart_disease", "optimizers": "none,labeled", "depth": "1,2,3,5", "n": "8"},
+          {"tasks": "classification,heart_disease,qa", "models": REAL_MODELS, "data": "hub", "n": "100",
+           "optimizers": "none,mipro", "optimizer_settings": "mipro.auto=light"}),
 )}
 
 

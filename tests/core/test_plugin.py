@@ -83,9 +83,9 @@ def test_unavailable_model_skips_only_its_cells_with_a_reason(sweep):
 
 def test_failing_lm_calls_are_recorded_and_fail_only_their_cell(sweep):
     result = sweep.runpytest("--arb-tasks=sentiment", "--arb-models=openai/good,openai/broken",
-                             "--arb-optimizers=none", *SMALL)
+                             "--arb-optimizers=none", "--arb-threads=1", *SMALL)
     result.assert_outcomes(passed=1, failed=1)
-    # max error rate 0.5 of 6: after the 4th error the cell cannot pass, so it stops there
+    # one call at a time; max error rate 0.5 of 6: after the 4th error the cell cannot pass, so it stops there
     result.stdout.fnmatch_lines(["*4 of 4 examples failed*stopped after 4 of 6 examples*scripted outage*"])
     broken = [r for r in read_results(latest_run(sweep.path)) if r["model"] == "openai/broken"]
     assert len(broken) == 4 and all(r["error"] and r["score"] == 0.0 for r in broken)
