@@ -52,12 +52,18 @@ def test_a_healthy_server_scores_every_example_with_one_call_each(fault_server):
     assert all(r.lm_calls == 1 and r.input_tokens == 11 for r in outcome.records)
 
 
-@pytest.mark.parametrize("model", ["e500", "garbage"])
-def test_a_server_error_that_repeats_is_given_up_after_two_attempts(fault_server, monkeypatch, model):
+def test_a_server_error_that_repeats_is_given_up_after_two_attempts(fault_server, monkeypatch):
     monkeypatch.setattr("pytest_arbitrage.evaluation.RETRY_DELAYS", (0.0, 0.0))
-    outcome = run_cell(model, 2)
-    assert fault_server.requests[model] == 2 * 2, "one retry layer, and the same answer twice ends it"
+    outcome = run_cell("e500", 2)
+    assert fault_server.requests["e500"] == 2 * 2, "one retry layer, and the same answer twice ends it"
     assert all("LMServerError" in r.error and r.score == 0.0 for r in outcome.records)
+
+
+def test_an_unreadable_body_is_an_error_without_retries(fault_server, monkeypatch):
+    monkeypatch.setattr("pytest_arbitrage.evaluation.RETRY_DELAYS", (0.0, 0.0))
+    outcome = run_cell("garbage", 2)  # a 200 whose body is not JSON does not heal on a retry
+    assert fault_server.requests["garbage"] == 2, "one attempt per example"
+    assert all(r.error and "LMProviderError" in r.error and r.score == 0.0 for r in outcome.records)
 
 
 def test_a_permanent_error_fails_fast_without_retries(fault_server):
