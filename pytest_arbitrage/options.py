@@ -13,13 +13,17 @@ from pathlib import Path
 from typing import Callable
 
 from pytest_arbitrage.optimizers import OPTIMIZERS  # the registry's names (no DSPy import)
-from pytest_arbitrage.providers.specs import DEFAULT_MODEL, EMBEDDED_MODELS as _EMBEDDED
+from pytest_arbitrage.providers.specs import EMBEDDED_MODELS as _EMBEDDED
 from pytest_arbitrage.axes import AXES, DEPTHS, FORMS as MODULE_FORMS, parse_values
 from pytest_arbitrage.stats.levels import CORRECTIONS, MCNEMAR_METHODS, parse_alpha, parse_correction
 
 FAIL_ON = ("regression", "inconclusive")
 DATA_KINDS = ("offline", "hub", "hub-or-offline")
 EMBEDDED_MODELS = tuple(f"llamacpp/{key}" for key in _EMBEDDED)
+# The default sweep: both embedded models, the larger playing the api tier so the scoreboard has
+# a reference, on tasks quick enough for 2 cores at an n that can conclude something.
+DEFAULT_MODELS = "llamacpp/smollm2-135m,llamacpp/gemma3-270m@api"
+QUICK_TASKS = ("arithmetic", "extraction", "heart_disease", "rag", "sentiment")
 
 
 class SettingsError(ValueError):
@@ -55,10 +59,11 @@ class Option:
 
 OPTIONS = (
     Option("study", "", "a study preset (list: print them); any other --arb-* option wins over it"),
-    Option("models", DEFAULT_MODEL, f"model specs to sweep, comma-separated (embedded: {', '.join(EMBEDDED_MODELS)})"),
+    Option("models", DEFAULT_MODELS, f"model specs to sweep, comma-separated (embedded: {', '.join(EMBEDDED_MODELS)})"),
     Option("optimizers", "none,labeled", f"optimizers to sweep: {', '.join(OPTIMIZERS)}"),
-    Option("tasks", "all", "tasks to sweep, comma-separated, or 'all'"),
-    Option("n", "10", "test examples per cell (the default keeps the default sweep to minutes)"),
+    Option("tasks", "quick", f"tasks to sweep, comma-separated, 'all', or 'quick' ({', '.join(QUICK_TASKS)}; "
+                             "with -k and no task option: all)"),
+    Option("n", "25", "test examples per cell (the default keeps the default sweep under 10 minutes on 2 cores)"),
     Option("train", "16", "training examples for compiling; a list (0,4,16) makes it an axis: nested subsets"),
     Option("dev", "16", "dev examples for selecting among candidates"),
     Option("seed", "0", "the one seed for sampling and optimizers"),
@@ -302,6 +307,8 @@ def _choices(name: str, text: str | None, valid: tuple[str, ...]) -> tuple[str, 
 def _tasks(text: str | None, valid_tasks: list[str]) -> tuple[str, ...]:
     if (text or "").strip() == "all":
         return tuple(sorted(valid_tasks))
+    if (text or "").strip() == "quick":
+        return tuple(sorted(t for t in QUICK_TASKS if t in valid_tasks)) or tuple(sorted(valid_tasks))
     items = _list("tasks", text)
     for item in items:
         if item not in valid_tasks:

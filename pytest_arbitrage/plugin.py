@@ -110,6 +110,8 @@ def _settings(config: pytest.Config) -> Settings:
                 from_ini.add(name)
             elif name in study:
                 return study[name]
+            elif name == "tasks" and config.getoption("keyword"):
+                return "all"  # `pytest benchmarks -k math` selects from every task, not the quick default
             return config.getini(option)
         return value
 

@@ -14,10 +14,12 @@ def settings_from(**given):
     return parse_settings(defaults.get, valid_tasks=TASKS, root=Path("/root"))
 
 
-def test_defaults_sweep_every_task_on_the_default_embedded_model():
+def test_defaults_sweep_the_quick_tasks_on_both_embedded_models():
     s = settings_from()
-    assert s.models == ("llamacpp/smollm2-135m",)
-    assert s.tasks == ("arithmetic", "sentiment")
+    assert s.models == ("llamacpp/smollm2-135m", "llamacpp/gemma3-270m@api")
+    assert s.tasks == ("arithmetic", "sentiment"), "the quick tasks that exist"
+    assert settings_from(tasks="all").tasks == ("arithmetic", "sentiment")
+    assert s.n == 25
     assert s.optimizers[0] == "none"
     assert s.report_dir == Path("/root/reports")
     assert s.correction == "holm" and s.alpha == 0.05

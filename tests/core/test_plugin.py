@@ -121,7 +121,7 @@ def engine_calls(pytester) -> int:
 
 
 def test_an_interrupted_run_keeps_every_example_already_scored(sweep):
-    result = sweep.runpytest("--arb-tasks=sentiment", "--arb-models=openai/interrupt", "--arb-optimizers=none",
+    result = sweep.runpytest("--arb-tasks=sentiment", "--arb-models=openai/interrupt", "--arb-optimizers=none", "--arb-threads=1",
                              "--arb-n=10")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     run = latest_run(sweep.path)
@@ -130,7 +130,7 @@ def test_an_interrupted_run_keeps_every_example_already_scored(sweep):
     assert json.loads((run / "summary.json").read_text())["cells"][0]["n"] == 3
 
 
-def test_the_benchmark_suite_collects_a_cell_per_task_by_default(pytester):
+def test_the_benchmark_suite_collects_the_quick_tasks_by_default_and_k_selects_from_all(pytester):
     from pathlib import Path
 
     from pytest_arbitrage.tasks import all_tasks
@@ -138,8 +138,12 @@ def test_the_benchmark_suite_collects_a_cell_per_task_by_default(pytester):
     benchmarks = Path(__file__).parents[2] / "benchmarks"
     result = pytester.runpytest_subprocess(str(benchmarks), "--collect-only", "-q", "-p", "no:cacheprovider")
     collected = {line.split("[", 1)[1].split("-", 1)[0] for line in result.outlines if "::test_cell[" in line}
-    assert collected == set(all_tasks()) | {"weather_feel"}
-    assert len(collected) >= 14  # 13 built-in tasks and the worked example
+    assert collected == {"arithmetic", "extraction", "heart_disease", "rag", "sentiment"}, "the quick default"
+    every = pytester.runpytest_subprocess(str(benchmarks), "--collect-only", "-q", "-p", "no:cacheprovider",
+                                          "-k", "math or weather_feel")
+    picked = {line.split("[", 1)[1].split("-", 1)[0] for line in every.outlines if "::test_cell[" in line}
+    assert picked == {"math", "weather_feel"}, "-k selects from every task"
+    assert len(set(all_tasks()) | {"weather_feel"}) >= 14  # 13 built-in tasks and the worked example
 
 
 def test_a_data_file_runs_end_to_end_with_summary_and_reports(sweep):
