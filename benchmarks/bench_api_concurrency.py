@@ -60,18 +60,11 @@ def loopback_server(latency_s: float):
 
 def harness_cell(base_url: str, *, n: int, threads: str, root: Path):
     """(seconds, records) of one cell through `CellRunner`, with a fresh LM cache."""
-    from pytest_arbitrage.options import OPTIONS, load_settings
-    from pytest_arbitrage.runner import CellRunner
-    from pytest_arbitrage.tasks import all_tasks, get_task
+    from one_cell import prepared_cell
 
     os.environ["OPENAI_BASE_URL"] = base_url
-    given = {"tasks": "sentiment", "models": MODEL, "optimizers": "none", "n": str(n), "threads": threads}
-    values = {o.name: o.default for o in OPTIONS} | given
-    runner = CellRunner(load_settings(values.get, valid_tasks=list(all_tasks()), root=root), run_id="bench")
-    cell = runner.grid()[0]
-    data = runner.cell_data(cell)
-    lm = runner.for_task(runner.lm(cell.model.spec), get_task(cell.task))
-    program = runner.compile(cell, data, lm, lm).compiled.program
+    runner, cell, data, lm, program = prepared_cell(root=root, tasks="sentiment", models=MODEL, optimizers="none",
+                                                    n=str(n), threads=threads)
     records = []
     started = time.perf_counter()
     runner.evaluate(cell, data, lm, program, emit=records.append)

@@ -162,18 +162,11 @@ def print_rows(results: dict, labels: list[str], *, base: str) -> None:
 # ---- 2. the harness against raw llama_cpp and dspy.Evaluate ------------------------------------
 
 def harness_cell(*, n: int, root: Path):
-    """(seconds of `CellRunner.evaluate`, records, program, test examples, runner, cell) with a fresh LM cache."""
-    from pytest_arbitrage.options import OPTIONS, load_settings
-    from pytest_arbitrage.runner import CellRunner
-    from pytest_arbitrage.tasks import all_tasks, get_task
+    """(seconds of `CellRunner.evaluate`, records, program, test examples) with a fresh LM cache."""
+    from one_cell import prepared_cell
 
-    given = {"tasks": "sentiment", "models": MODEL, "optimizers": "none", "n": str(n)}
-    values = {o.name: o.default for o in OPTIONS} | given
-    runner = CellRunner(load_settings(values.get, valid_tasks=list(all_tasks()), root=root), run_id="bench")
-    cell = runner.grid()[0]
-    data = runner.cell_data(cell)
-    lm = runner.for_task(runner.lm(cell.model.spec), get_task(cell.task))
-    program = runner.compile(cell, data, lm, lm).compiled.program
+    runner, cell, data, lm, program = prepared_cell(root=root, tasks="sentiment", models=MODEL, optimizers="none",
+                                                    n=str(n))
     records = []
     scored = runner.evaluate(cell, data, lm, program, emit=records.append)
     return scored.seconds, records, program, data.test
