@@ -1,7 +1,8 @@
 """Study presets (`--arb-study=NAME`): each experiment of the seed studies as one command.
 
-Offline, `phase1` plays the larger embedded model as the api tier (`@api`), so the scoreboard
-and inversions have something to compare; the real study names real api models.
+Offline, `phase1` runs 3 of the 9 domains and plays the larger embedded model as the api tier
+(`@api`), so the scoreboard and inversions have something to compare; the real study names
+the 9 domains and real api models.
 
 A preset is a set of option values between the defaults and what the user wrote: an
 `--arb-*` option or an `arbitrage_*` ini key always wins over it. Offline, on the embedded
@@ -27,9 +28,10 @@ class Study:
 
 STUDIES: dict[str, Study] = {s.name: s for s in (
     Study("phase1", "Does MIPROv2 lift each model on each of 9 task domains, and does a local model overtake an api one?",
-          {"tasks": PHASE1_TASKS, "models": "llamacpp/smollm2-135m,llamacpp/gemma3-270m@api", "optimizers": "none,mipro", "n": "8", "train": "8", "dev": "8",
-           "optimizer_settings": "mipro.num_candidates=2,mipro.num_trials=3"},
-          {"models": REAL_MODELS, "data": "hub", "n": "100", "train": "50", "dev": "50",
+          {"tasks": "sentiment,heart_disease,arithmetic", "models": "llamacpp/smollm2-135m,llamacpp/gemma3-270m@api",
+           "optimizers": "none,mipro", "n": "10", "train": "6", "dev": "6",
+           "optimizer_settings": "mipro.num_candidates=2,mipro.num_trials=2"},
+          {"tasks": PHASE1_TASKS, "models": REAL_MODELS, "data": "hub", "n": "100", "train": "50", "dev": "50",
            "optimizer_settings": "mipro.auto=light"}),
     Study("demo-curve", "How does the score grow with the number of demos, and is the lift instructions or demos?",
           {"tasks": "sentiment,classification", "optimizers": "none,bootstrap", "demos": "0,1,2,3", "n": "20",
