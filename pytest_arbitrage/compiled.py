@@ -34,7 +34,8 @@ def compiled_program(cell: GridCell, task, cell_data, *, lm, teacher_lm, setting
     axes = cell.key.axes_dict
     make_program = partial(task.program, axes.get("module"), axes.get("depth"))
     baseline = make_program()
-    program_hash = digest(program_definition(baseline))
+    definition = program_definition(baseline)
+    program_hash = digest(definition)
     if cell.optimizer == "none":
         return CompiledProgram(baseline, noop=None, path=None, from_cache=False, program_hash=program_hash)
     trainset = cell_data.train[: axes["train"]] if "train" in axes else cell_data.train
@@ -43,7 +44,7 @@ def compiled_program(cell: GridCell, task, cell_data, *, lm, teacher_lm, setting
                                reuse="no training examples: the unoptimized program")
     budget_ = budget(cell.optimizer, settings.optimizer_settings)
     seeds = settings.seeds if settings.select else (axes.get("seed", settings.seed),)
-    compile_seed = partial(_compile_one, cell, task, cell_data, trainset, make_program, budget_,
+    compile_seed = partial(_compile_one, cell, task, cell_data, trainset, make_program, definition, budget_,
                            lm=lm, teacher_lm=teacher_lm, settings=settings)
     candidates = {seed: compile_seed(seed) for seed in seeds}
     dev_scores = _dev_scores(task, candidates, cell_data.dev, lm, cell, settings) if settings.select else None
@@ -55,12 +56,12 @@ def compiled_program(cell: GridCell, task, cell_data, *, lm, teacher_lm, setting
                            settings=budget_, learning_curve=loaded.learning_curve)
 
 
-def _compile_one(cell, task, cell_data, trainset, make_program, budget_: dict, seed: int, *, lm, teacher_lm,
-                 settings: Settings):
+def _compile_one(cell, task, cell_data, trainset, make_program, definition: dict, budget_: dict, seed: int, *,
+                 lm, teacher_lm, settings: Settings):
     job = CompileJob(task=task, optimizer=cell.optimizer, student_lm=lm, teacher_lm=teacher_lm, trainset=trainset,
                      devset=cell_data.dev, seed=seed, threads=settings.threads, settings=budget_,
                      make_program=make_program)
-    key = _program_key(cell, job, lm=lm, teacher_lm=teacher_lm, definition=program_definition(make_program()))
+    key = _program_key(cell, job, lm=lm, teacher_lm=teacher_lm, definition=definition)
     path = settings.cache_dir / "programs" / cell.task / f"{cell.optimizer}-{key.hex}.json"
     with dspy.context(adapter=adapter_for(cell.model)):
         loaded = load_or_compile(path, make_program=make_program, compile_fn=lambda: compile_program(job), key=key,

@@ -158,8 +158,8 @@ class CellRunner:
         if not s.sequential or cell.optimizer == s.baseline:
             return None, None
         reference_key = cell.key.reference(s.baseline)
-        reference = {str(r["example_id"]): float(r["score"]) for r in read_records(self.run_dir)
-                     if CellKey.of(r) == reference_key} if (self.run_dir / "results.jsonl").exists() else {}
+        scored = group_cells(read_records(self.run_dir), [])  # no results file yet: no cells
+        reference = scored[reference_key].scores if reference_key in scored else {}
         why = why_not_sequential(binary=get_task(cell.task).binary, repeats=s.repeats, reference=reference)
         if why:
             return None, {"reference": reference_key.id, "decided": False, "why_full_n": why}

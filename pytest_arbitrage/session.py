@@ -271,24 +271,24 @@ class ControllerSession(CellSession):
 
 
 def _resumed_dir(settings: Settings) -> Path | None:
-    if not settings.resume:
-        return None
-    try:
-        found = resolve_run(settings.resume, settings.report_dir)
-        read_records(found)  # a folder that breaks the record schema is refused before any LM call
-    except (RunNotFound, ValueError) as exc:
-        raise pytest.UsageError(f"--arb-resume: {exc}") from None
-    return found.resolve()
+    found = _saved_run(settings.resume, settings, "--arb-resume")
+    return found.resolve() if found else None
 
 
 def _compare_dir(settings: Settings) -> Path | None:
-    if not settings.compare:
+    return _saved_run(settings.compare, settings, "--arb-compare")
+
+
+def _saved_run(spec: str | None, settings: Settings, flag: str) -> Path | None:
+    """The run folder an option names; a missing one, or one that breaks the record schema, is a
+    usage error now, before any LM call."""
+    if not spec:
         return None
     try:
-        found = resolve_run(settings.compare, settings.report_dir)
-        read_records(found)  # a saved run that breaks the record schema is refused now, not per cell
+        found = resolve_run(spec, settings.report_dir)
+        read_records(found)
     except (RunNotFound, ValueError) as exc:
-        raise pytest.UsageError(f"--arb-compare: {exc}") from None
+        raise pytest.UsageError(f"{flag}: {exc}") from None
     return found
 
 
